@@ -1,0 +1,76 @@
+# Returns portal — `make help` lists every command.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+STRIPE_PORT ?= 8420
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
+export FLASK_APP := returns_portal
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-sqlite test-postgres lint format typecheck migrate upgrade seed bench clean
+
+help: ## List every command
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the portal with its dev tools
+
+run: $(STAMP) ## Run the portal on SQLite with a local Stripe server and demo data
+	@mkdir -p instance
+	@if ! (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null; then \
+	  echo "Starting the local Stripe server on port $(STRIPE_PORT) (log: instance/localstripe.log)"; \
+	  $(BIN)/localstripe --port $(STRIPE_PORT) > instance/localstripe.log 2>&1 & echo $$! > instance/localstripe.pid; \
+	  for i in $$(seq 50); do (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.2; done; \
+	fi
+	STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/flask db upgrade
+	STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/flask demo seed
+	@echo "Portal: http://localhost:$(PORT)/   API: http://localhost:$(PORT)/api/v1/openapi.json"
+	STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/flask run --host 0.0.0.0 --port $(PORT); \
+	  status=$$?; test -f instance/localstripe.pid && kill $$(cat instance/localstripe.pid) 2>/dev/null; rm -f instance/localstripe.pid; exit $$status
+
+test: $(STAMP) ## Run the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL)
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP) ## Run the suite on SQLite only
+	@echo "== test suite on SQLite =="
+	$(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP) ## Run the suite on PostgreSQL only (fails if it is not reachable)
+	@echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP) ## Format the code with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy only
+	$(BIN)/mypy
+
+upgrade: $(STAMP) ## Apply database migrations (DATABASE_URL or the SQLite default)
+	$(BIN)/flask db upgrade
+
+migrate: $(STAMP) ## Autogenerate a migration after changing models: make migrate m="what changed"
+	$(BIN)/flask db migrate -m "$(m)"
+
+seed: $(STAMP) ## Create or refresh the demo store (needs the Stripe server: see `make run`)
+	$(BIN)/flask demo seed
+
+bench: $(STAMP) ## Run the benchmarks under bench/ and print their figures
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean: ## Remove caches (keeps .venv and instance/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

@@ -1,0 +1,91 @@
+"""Configuration classes: development (embedded default), testing and production."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("RETURNS_PORTAL_INSTANCE", BASE_DIR / "instance"))
+
+
+class Config:
+    """Settings shared by every environment; each can be overridden from the environment."""
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'returns_portal.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    STORE_NAME = os.environ.get("STORE_NAME", "Demo Store")
+    STORE_TIMEZONE = os.environ.get("STORE_TIMEZONE", "Asia/Shanghai")
+    STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "CNY")
+    # Stripe: the embedded default talks to a localstripe server that `make run` starts.
+    STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "sk_test_localstripe")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:8420")
+    PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "stripe")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ("en", "zh_Hans", "es", "ro")
+    WTF_CSRF_TIME_LIMIT = 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    API_MAX_ORDER_LINES = 500
+
+
+class DevelopmentConfig(Config):
+    """Embedded default: SQLite under instance/, localstripe, in-process jobs."""
+
+    # A development-only key; ProductionConfig refuses to start without a real one.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+
+
+class TestingConfig(Config):
+    """Tests: the database comes from TEST_DATABASE_URL (SQLite in a temp dir by default)."""
+
+    TESTING = True
+    SECRET_KEY = "testing-not-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PAYMENT_GATEWAY = "fake"
+
+
+class ProductionConfig(Config):
+    """Production: secrets and the database must come from the environment."""
+
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "stripe")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+
+    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "STRIPE_API_KEY")
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start when a secret or the database is not set in the environment."""
+        missing = [
+            name
+            for name, env in (
+                ("SECRET_KEY", "SECRET_KEY"),
+                ("DATABASE_URL", "DATABASE_URL"),
+                ("STRIPE_API_KEY", "STRIPE_API_KEY"),
+            )
+            if not os.environ.get(env)
+        ]
+        if missing:
+            raise RuntimeError(
+                "Production configuration is missing: "
+                + ", ".join(missing)
+                + ". Set them in the environment."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,87 @@
+"""Returns portal: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request, session
+
+from returns_portal.extensions import babel, csrf, db, limiter, login, migrate
+
+
+def select_locale() -> str | None:
+    """Pick the locale: ?lang= in the URL (remembered), then the browser's Accept-Language."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in languages:
+        return str(session["lang"])
+    return request.accept_languages.best_match(
+        languages, default=current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def create_app(config_class: type | None = None) -> Flask:
+    """Build the app for `config_class`, or for RETURNS_PORTAL_ENV (development by default)."""
+    from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+
+    if config_class is None:
+        env = os.environ.get("RETURNS_PORTAL_ENV", "development")
+        if env not in CONFIGS:
+            raise RuntimeError(f"RETURNS_PORTAL_ENV={env!r}: expected one of {sorted(CONFIGS)}")
+        config_class = CONFIGS[env]
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from returns_portal import models  # noqa: F401  (every table, for Alembic and relationships)
+
+    db.init_app(app)
+    # Batch mode lets SQLite alter tables; compare_type makes autogenerate see type changes.
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    login.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    from returns_portal import security
+    from returns_portal.db import register_engine_hooks
+    from returns_portal.refunds import gateway
+
+    register_engine_hooks(app)
+    security.init_app(app)
+    gateway.init_app(app)
+
+    from returns_portal.accounts.cli import tokens_cli
+    from returns_portal.accounts.models import User
+    from returns_portal.api.views import bp as api_bp
+    from returns_portal.orders.cli import demo_cli, orders_cli
+    from returns_portal.returns.views import bp as returns_bp
+    from returns_portal.store.cli import policy_cli
+
+    # The JSON API authenticates every call with a bearer token and sets no cookies,
+    # so cross-site request forgery does not apply to it.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(returns_bp)
+    for group in (tokens_cli, orders_cli, demo_cli, policy_cli):
+        app.cli.add_command(group)
+
+    @login.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    return app

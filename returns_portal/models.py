@@ -1,0 +1,17 @@
+"""Import every domain's models so the metadata (and Alembic) sees all tables."""
+
+from returns_portal.accounts.models import ApiToken, User
+from returns_portal.audit.models import AuditEvent
+from returns_portal.orders.models import Order, OrderLine, Parcel, ParcelItem, Payment
+from returns_portal.receiving.models import Inspection, InspectionItem
+from returns_portal.refunds.models import Refund, RefundApproval, StoreCreditEntry
+from returns_portal.returns.models import Return, ReturnItem
+from returns_portal.shipping.models import Shipment, TrackingEvent
+from returns_portal.store.models import PolicyVersion, StoreSettings
+
+__all__ = [
+    "ApiToken", "AuditEvent", "Inspection", "InspectionItem", "Order", "OrderLine", "Parcel",
+    "ParcelItem", "Payment", "PolicyVersion", "Refund", "RefundApproval", "Return",
+    "ReturnItem", "Shipment", "StoreCreditEntry", "StoreSettings", "TrackingEvent",
+    "User",
+]  # fmt: skip

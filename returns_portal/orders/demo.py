@@ -1,0 +1,193 @@
+"""A believable demo store: orders across every category the policy cares about, paid in Stripe."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from returns_portal.extensions import db
+from returns_portal.orders.services import load_order, upsert_order
+from returns_portal.refunds.gateway import payment_gateway
+from returns_portal.types import utcnow
+
+# sku, name, variant, group, category, unit price (fen), product facts
+CATALOGUE: tuple[tuple[str, str, str | None, str | None, str, int, dict[str, Any]], ...] = (
+    ("APP-TEE-BLK-M", "Organic cotton T-shirt", "Black / M", "APP-TEE", "apparel", 12900, {}),
+    ("APP-TEE-BLK-L", "Organic cotton T-shirt", "Black / L", "APP-TEE", "apparel", 12900, {}),
+    ("APP-JKT-NVY-M", "Lightweight down jacket", "Navy / M", "APP-JKT", "apparel", 89900, {}),
+    ("APP-SCARF-SILK", "Silk scarf, last season", "Ivory", None, "apparel", 19900,
+     {"final_sale": True}),
+    ("SHO-RUN-42", "Trail running shoes", "EU 42", "SHO-RUN", "shoes", 59900, {}),
+    ("BAG-TOTE-CNV", "Canvas tote bag", None, None, "bags", 9900, {}),
+    ("ELE-EARBUDS", "Wireless earbuds", "White", None, "electronics", 49900,
+     {"confirmation_exclusion": "value_drops_once_activated", "exclusion_confirmed": True}),
+    ("ELE-KBD-75", "Mechanical keyboard 75%", "Brown switches", None, "electronics", 69900, {}),
+    ("APL-KETTLE", "Electric kettle 1.7 L", None, None, "appliances", 19900, {}),
+    ("COS-SERUM-30", "Hyaluronic serum 30 ml", None, None, "cosmetics", 25900,
+     {"confirmation_exclusion": "quality_changes_once_unsealed", "exclusion_confirmed": True}),
+    ("COS-LIP-07", "Satin lipstick", "No. 07", None, "cosmetics", 15900,
+     {"confirmation_exclusion": "quality_changes_once_unsealed"}),
+    ("FOOD-LYCHEE-2KG", "Fresh lychees 2 kg", None, None, "food", 8800, {"perishable": True}),
+    ("FOOD-TEA-250", "Longjing green tea 250 g", None, None, "food", 16800, {}),
+    ("CUS-MUG-PHOTO", "Custom photo mug", None, None, "custom", 6900, {"custom_made": True}),
+    ("SW-OFFICE-BOX", "Office suite (boxed, sealed)", None, None, "software", 39900,
+     {"sealed_media": True}),
+    ("SW-GAME-CODE", "Game download code", None, None, "software", 29900,
+     {"digital_download": True}),
+    ("PER-DESIGN-MAG", "Design monthly, November issue", None, None, "periodical", 3500,
+     {"periodical": True}),
+    ("HOM-TOWEL-SET", "Bath towel set", "Grey", None, "home_textiles", 15900, {}),
+    ("TOY-BLOCKS-50", "Wooden blocks, 50 pieces", None, None, "toys", 12900, {}),
+)  # fmt: skip
+GIFT = ("GIFT-POUCH", "Gift: travel pouch", "gift", 1500)  # sku, name, category, stated value
+CUSTOMERS = (
+    ("Li Wei", "li.wei@example.com", "200000"),
+    ("Wang Fang", "wang.fang@example.com", "100010"),
+    ("Zhang Min", "zhang.min@example.com", "310000"),
+    ("Chen Jing", "chen.jing@example.com", "518000"),
+    ("Liu Yang", "liu.yang@example.com", "610000"),
+    ("Ana García", "ana.garcia@example.com", "28001"),
+    ("Ioana Popescu", "ioana.popescu@example.com", "010011"),
+    ("Emma Müller", "emma.mueller@example.com", "10115"),
+    ("Zhao Lei", "zhao.lei@example.com", "430000"),
+    ("Sun Li", "sun.li@example.com", "210000"),
+)
+COUPONS = (("WELCOME20", 2000), ("SINGLES11", 5000), ("VIP10", 1000))
+FREE_SHIPPING_THRESHOLD = 19900
+STANDARD_SHIPPING = 1000
+# Days between delivery and now: inside the 7-day window, on its edge, inside longer
+# merchant windows only, and well outside every window.
+DELIVERED_DAYS_AGO = (1, 2, 3, 5, 6, 7, 9, 12, 20, 28, 45)
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    orders: int
+    payments_created: int
+    example_number: str
+    example_email: str
+
+
+def demo_order(index: int, now: datetime) -> dict[str, Any]:
+    """Build demo order number 1001+index (deterministic for a given `now`)."""
+    rng = random.Random(index * 7919 + 17)
+    name, email, postcode = CUSTOMERS[index % len(CUSTOMERS)]
+    products = rng.sample(CATALOGUE, rng.choice((1, 1, 2, 2, 3)))
+    # Make sure every product appears somewhere in the first orders.
+    products = [
+        CATALOGUE[index % len(CATALOGUE)],
+        *(p for p in products if p is not CATALOGUE[index % len(CATALOGUE)]),
+    ]
+    lines: list[dict[str, Any]] = []
+    for n, (sku, title, variant, group, category, price, facts) in enumerate(products, start=1):
+        quantity = 2 if category in {"apparel", "food", "toys"} and rng.random() < 0.3 else 1
+        lines.append({
+            "line_id": f"L{n}", "sku": sku, "gtin": f"69{zlib.crc32(sku.encode()) % 10**11:011d}",
+            "name": title, "variant": variant, "product_group": group, "category": category,
+            "quantity": quantity, "unit_price": price, **facts,
+        })  # fmt: skip
+    if any(line["sku"] == "ELE-EARBUDS" for line in lines) or index % 9 == 4:
+        sku, title, category, value = GIFT
+        lines.append({
+            "line_id": f"L{len(lines) + 1}", "sku": sku, "name": title, "category": category,
+            "quantity": 1, "unit_price": 0, "gift_of": "L1", "gift_value": value,
+        })  # fmt: skip
+    goods = sum(line["unit_price"] * line["quantity"] for line in lines)
+    coupon = COUPONS[index % len(COUPONS)] if index % 4 == 1 else None
+    discount = min(coupon[1], goods // 2) if coupon else 0
+    free = goods - discount >= FREE_SHIPPING_THRESHOLD
+    shipping = 0 if free else STANDARD_SHIPPING
+
+    delivered_ago = DELIVERED_DAYS_AGO[index % len(DELIVERED_DAYS_AGO)]
+    delivered = now - timedelta(
+        days=delivered_ago, hours=rng.randint(0, 10), minutes=rng.randint(0, 59)
+    )
+    placed = delivered - timedelta(days=rng.randint(2, 4), hours=rng.randint(0, 12))
+    not_delivered = index % 16 == 15
+    sellable = [line for line in lines if not line.get("gift_of")]
+    if len(sellable) > 1 and index % 5 == 2:
+        # Split shipment: the last product arrives three days after the rest.
+        first = {line["line_id"]: line["quantity"] for line in lines if line is not sellable[-1]}
+        parcels = [
+            _parcel(index, 1, placed, delivered - timedelta(days=3), first),
+            _parcel(
+                index, 2, placed, delivered, {sellable[-1]["line_id"]: sellable[-1]["quantity"]}
+            ),
+        ]
+    else:
+        parcels = [_parcel(index, 1, placed, None if not_delivered else delivered,
+                           {line["line_id"]: line["quantity"] for line in lines})]  # fmt: skip
+    return {
+        "number": str(1001 + index),
+        "email": email,
+        "customer_name": name,
+        "postal_code": postcode,
+        "country": "CN" if index % len(CUSTOMERS) < 5 or index % len(CUSTOMERS) > 7 else "ES",
+        "locale": "zh_Hans" if index % len(CUSTOMERS) < 5 else "en",
+        "currency": "CNY",
+        "placed_at": placed.isoformat(),
+        "order_discount": discount,
+        "coupon_code": coupon[0] if coupon else None,
+        "shipping_paid": shipping,
+        "standard_shipping": STANDARD_SHIPPING,
+        "free_shipping_threshold": FREE_SHIPPING_THRESHOLD,
+        "shipping_address": {"name": name, "postal_code": postcode, "city": "Shanghai"},
+        "lines": lines,
+        "parcels": parcels,
+    }
+
+
+def _parcel(index: int, n: int, placed: datetime, delivered: datetime | None,
+            lines: dict[str, int]) -> dict[str, Any]:  # fmt: skip
+    return {
+        "parcel_id": f"P{n}",
+        "carrier": "SF Express",
+        "tracking_number": f"SF{1300000000 + index * 10 + n}",
+        "shipped_at": (placed + timedelta(hours=20)).isoformat(),
+        "delivered_at": delivered.isoformat() if delivered else None,
+        "lines": lines,
+    }
+
+
+def order_total(document: dict[str, Any]) -> int:
+    """Return what the customer paid for a demo order."""
+    lines = document["lines"]
+    goods = sum(
+        line["unit_price"] * line["quantity"] - line.get("line_discount", 0) for line in lines
+    )
+    tax = sum(line.get("tax", 0) for line in lines)
+    return int(goods - document["order_discount"] + tax + document["shipping_paid"])
+
+
+def seed_demo(
+    count: int = 48, progress: Callable[[int], None] | None = None, now: datetime | None = None
+) -> SeedSummary:
+    """Create or refresh `count` demo orders, each paid by a PaymentIntent the gateway knows."""
+    from returns_portal.store.services import ensure_store
+
+    ensure_store()
+    gateway = payment_gateway()
+    now = now or utcnow()
+    created_payments = 0
+    for index in range(count):
+        document = demo_order(index, now)
+        existing = load_order(document["number"])
+        payment = next(iter(existing.payments), None) if existing else None
+        amount = order_total(document)
+        record = gateway.get_payment(payment.reference) if payment is not None else None
+        if record is None or record.amount != amount:
+            # The payment server forgot it (localstripe keeps nothing between runs): pay again.
+            record = gateway.create_payment(amount, "CNY", {"order_number": document["number"]})
+            created_payments += 1
+        document["payments"] = [{"reference": record.reference, "amount": record.amount,
+                                 "captured_at": document["placed_at"]}]  # fmt: skip
+        upsert_order(document, actor="demo")
+        if progress is not None:
+            progress(1)
+    db.session.commit()
+    example = demo_order(1, now)
+    return SeedSummary(count, created_payments, example["number"], example["email"])

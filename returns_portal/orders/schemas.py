@@ -1,0 +1,165 @@
+"""The order format the shop sends (JSON API and import files), validated field by field."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Minor = Annotated[int, Field(ge=0, le=10**12, description="Amount in minor units (cents, fen).")]
+Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/#-]+$")]
+ConfirmationExclusion = Literal[
+    "quality_changes_once_unsealed", "value_drops_once_activated", "near_expiry_or_flaw"
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LineIn(_Strict):
+    """One order line: the product, what was paid, and the facts the return policy needs."""
+
+    line_id: Ref
+    sku: Ref
+    gtin: Annotated[str, Field(pattern=r"^\d{8,14}$")] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=300)]
+    variant: Annotated[str, Field(max_length=200)] | None = None
+    product_group: Ref | None = Field(None, description="Variants of one product share a group.")
+    category: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+    quantity: Annotated[int, Field(ge=1, le=10_000)]
+    unit_price: Minor
+    line_discount: Minor = 0
+    tax: Minor = Field(0, description="Tax charged on top for the whole line; 0 if included.")
+    custom_made: bool = False
+    perishable: bool = False
+    digital_download: bool = False
+    sealed_media: bool = False
+    periodical: bool = False
+    hygiene_sealed: bool = False
+    final_sale: bool = False
+    confirmation_exclusion: ConfirmationExclusion | None = None
+    exclusion_confirmed: bool = False
+    gift_of: Ref | None = Field(None, description="line_id of the line this gift came with.")
+    gift_value: Minor = Field(0, description="Stated value of one gift unit.")
+    image_url: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _discount_within_price(self) -> LineIn:
+        if self.line_discount > self.unit_price * self.quantity:
+            raise ValueError("line_discount is larger than unit_price × quantity")
+        return self
+
+
+class ParcelIn(_Strict):
+    """One outbound parcel and the line quantities in it."""
+
+    parcel_id: Ref
+    carrier: Annotated[str, Field(max_length=64)] | None = None
+    tracking_number: Annotated[str, Field(max_length=64)] | None = None
+    shipped_at: AwareDatetime | None = None
+    delivered_at: AwareDatetime | None = Field(
+        None, description="When the customer signed for / took possession of the parcel."
+    )
+    lines: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        description="line_id → quantity in this parcel.", min_length=1
+    )
+
+
+class PaymentIn(_Strict):
+    """Money captured for the order (a Stripe PaymentIntent)."""
+
+    provider: Literal["stripe"] = "stripe"
+    reference: Annotated[str, Field(min_length=3, max_length=255)]
+    amount: Minor
+    method: Annotated[str, Field(max_length=32)] = "card"
+    captured_at: AwareDatetime | None = None
+
+
+class OrderIn(_Strict):
+    """An order as the shop sends it; amounts are integer minor units of `currency`."""
+
+    number: Ref
+    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    customer_name: Annotated[str, Field(max_length=200)] = ""
+    postal_code: Annotated[str, Field(max_length=20)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    locale: Annotated[str, Field(max_length=16)] | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    placed_at: AwareDatetime
+    order_discount: Minor = Field(0, description="Order-level discount, shared across lines.")
+    coupon_code: Annotated[str, Field(max_length=64)] | None = None
+    shipping_paid: Minor = 0
+    standard_shipping: Minor = Field(0, description="Price of standard delivery.")
+    free_shipping_threshold: Minor | None = None
+    withdrawal_info_given: bool = True
+    return_costs_disclosed: bool = True
+    shipping_address: dict[str, Annotated[str, Field(max_length=300)]] = {}
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    parcels: list[ParcelIn] = []
+    payments: list[PaymentIn] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OrderIn:
+        errors: list[str] = []
+        line_ids = [line.line_id for line in self.lines]
+        dupes = sorted(k for k, n in Counter(line_ids).items() if n > 1)
+        if dupes:
+            errors.append(f"lines: line_id repeated: {', '.join(dupes)}")
+        by_id = {line.line_id: line for line in self.lines}
+        for line in self.lines:
+            if line.gift_of is not None:
+                main = by_id.get(line.gift_of)
+                if main is None or main.gift_of is not None or main is line:
+                    errors.append(f"lines: gift {line.line_id} names unknown line {line.gift_of}")
+        parcel_ids = [p.parcel_id for p in self.parcels]
+        if len(set(parcel_ids)) != len(parcel_ids):
+            errors.append("parcels: parcel_id repeated")
+        shipped: Counter[str] = Counter()
+        for parcel in self.parcels:
+            for line_id, qty in parcel.lines.items():
+                if line_id not in by_id:
+                    errors.append(f"parcels: {parcel.parcel_id} holds unknown line {line_id}")
+                shipped[line_id] += qty
+        for line_id, qty in shipped.items():
+            if line_id in by_id and qty > by_id[line_id].quantity:
+                errors.append(f"parcels: line {line_id} ships {qty}, more than ordered")
+        net = sum(
+            line.unit_price * line.quantity - line.line_discount
+            for line in self.lines
+            if line.gift_of is None
+        )
+        if self.order_discount > net:
+            errors.append("order_discount is larger than the lines' total")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+
+# Plain-words messages for pattern checks; pydantic would print the regular expression.
+PATTERN_HINTS = {
+    "email": "must be an email address",
+    "currency": "must be a three-letter ISO 4217 code in capitals, e.g. CNY or EUR",
+    "country": "must be a two-letter ISO 3166 code in capitals, e.g. CN",
+    "category": "must be lower-case letters, digits and underscores, e.g. home_textiles",
+    "gtin": "must be 8 to 14 digits",
+}
+REF_HINT = "may only hold letters, digits and . _ : / # -"
+
+
+def field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """Turn pydantic's errors into {dotted.field.path: [message, …]}."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"]) or "order"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "string_pattern_mismatch":
+            message = PATTERN_HINTS.get(str(error["loc"][-1]), REF_HINT)
+        errors.setdefault(loc, []).append(message)
+    return errors
+
+
+def order_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the order format, for the OpenAPI document."""
+    return OrderIn.model_json_schema(ref_template="#/components/schemas/{model}")

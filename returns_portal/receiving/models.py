@@ -1,0 +1,50 @@
+"""Warehouse inspections of returned items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from returns_portal.extensions import db
+from returns_portal.types import JSONType, UTCDateTime, utcnow
+
+
+class Inspection(db.Model):  # type: ignore[name-defined,misc]
+    """The receipt of one return at the warehouse, over one or more parcels."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    items: Mapped[list[InspectionItem]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", order_by="InspectionItem.id"
+    )
+
+
+class InspectionItem(db.Model):  # type: ignore[name-defined,misc]
+    """Findings for one return item: quantity, checklist answers, grade, disposition."""
+
+    __tablename__ = "inspection_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)
+    received_qty: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    disposition: Mapped[str | None] = mapped_column(String(24))
+    disposition_reason: Mapped[str | None] = mapped_column(Text)
+    diminished_value: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    photos: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="items")

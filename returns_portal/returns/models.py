@@ -1,0 +1,72 @@
+"""Returns (RMAs) and the items in them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from returns_portal.extensions import db
+from returns_portal.orders.models import Order, OrderLine
+from returns_portal.types import JSONType, UTCDateTime, utcnow
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "requested"
+    AWAITING_SHIPMENT = "awaiting_shipment"
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    INSPECTED = "inspected"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    NEEDS_REVIEW = "needs_review"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class Return(db.Model):  # type: ignore[name-defined,misc]
+    """One customer request to send items back (an RMA), decided under one policy version."""
+
+    __tablename__ = "returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24), default=ReturnStatus.REQUESTED, index=True)
+    policy_version_id: Mapped[int | None] = mapped_column(ForeignKey("policy_versions.id"))
+    method: Mapped[str] = mapped_column(String(24))
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    estimate: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # policy evaluation
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+
+    order: Mapped[Order] = relationship()
+    items: Mapped[list[ReturnItem]] = relationship(
+        back_populates="rma", cascade="all, delete-orphan", order_by="ReturnItem.id"
+    )
+
+
+class ReturnItem(db.Model):  # type: ignore[name-defined,misc]
+    """Units of one order line in a return, with the reason and the resolution asked for."""
+
+    __tablename__ = "return_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    reason_note: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str] = mapped_column(String(24))
+    exchange_sku: Mapped[str | None] = mapped_column(String(64))
+    photos: Mapped[list[str]] = mapped_column(JSONType, default=list)  # storage keys
+
+    rma: Mapped[Return] = relationship(back_populates="items")
+    line: Mapped[OrderLine] = relationship()

@@ -1,0 +1,251 @@
+"""Store settings, the versioned policy, and the policy dry run used by the CLI and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from returns_portal import policy
+from returns_portal.audit.services import record_event
+from returns_portal.extensions import db
+from returns_portal.orders.models import Order
+from returns_portal.orders.schemas import OrderIn
+from returns_portal.orders.services import OrderInvalid, load_order, order_to_dict, parse_order
+from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
+from returns_portal.store.models import PolicyVersion, StoreSettings
+from returns_portal.types import utcnow
+
+# Returns in these states gave nothing back, so their units can be returned again.
+VOID_STATUSES = (ReturnStatus.CANCELLED, ReturnStatus.REJECTED, ReturnStatus.EXPIRED)
+
+
+class DryRunInvalid(Exception):
+    """The dry-run input is wrong; `errors` maps dotted paths to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def ensure_store() -> StoreSettings:
+    """Return the store settings row, creating it from configuration the first time."""
+    settings = db.session.scalar(select(StoreSettings).limit(1))
+    if settings is None:
+        config = current_app.config
+        settings = StoreSettings(
+            name=config["STORE_NAME"],
+            timezone=config["STORE_TIMEZONE"],
+            currency=config["STORE_CURRENCY"],
+            return_address={},
+        )
+        db.session.add(settings)
+        db.session.commit()
+    return settings
+
+
+def default_document() -> dict[str, Any]:
+    """Return the policy document used before a merchant saves one: the default pack."""
+    document = policy.default_document("cn-7day")
+    document["timezone"] = current_app.config["STORE_TIMEZONE"]
+    return dict(document)
+
+
+def active_policy_version() -> PolicyVersion | None:
+    """Return the active saved policy version, if the merchant has saved one."""
+    return db.session.scalar(select(PolicyVersion).where(PolicyVersion.active.is_(True)).limit(1))
+
+
+def active_policy() -> policy.Policy:
+    """Return the policy returns are decided under now."""
+    version = active_policy_version()
+    if version is None:
+        return policy.load_policy(default_document(), version=0)
+    return policy.load_policy(version.document, version=version.version)
+
+
+def save_policy(document: Mapping[str, Any], actor: str = "cli") -> PolicyVersion:
+    """Validate a policy document, store it as the next version and make it active.
+
+    Raises policy.PolicyInputError for malformed documents and policy.PolicyRefused when
+    a rule would cut a statutory right; nothing is stored then.
+    """
+    current = db.session.scalar(
+        select(PolicyVersion).where(PolicyVersion.active.is_(True)).with_for_update()
+    )
+    number = (db.session.scalar(select(func.max(PolicyVersion.version))) or 0) + 1
+    loaded = policy.load_policy(document, version=number)
+    if current is not None and current.digest == loaded.digest:
+        return current
+    if current is not None:
+        current.active = False
+    version = PolicyVersion(
+        version=number,
+        pack=loaded.pack,
+        document=loaded.document,
+        digest=loaded.digest,
+        active=True,
+        created_by=actor,
+    )
+    db.session.add(version)
+    db.session.flush()
+    record_event(
+        actor, "policy.saved", "policy_version", number,
+        before={"version": current.version, "digest": current.digest} if current else None,
+        after={"version": number, "digest": loaded.digest, "pack": loaded.pack},
+    )  # fmt: skip
+    db.session.commit()
+    return version
+
+
+def order_facts(order: OrderIn, recent_returns: int = 0) -> policy.OrderFacts:
+    """Turn an order document into the facts the policy engine decides on."""
+    lines = tuple(
+        policy.OrderLine(
+            line_id=line.line_id,
+            product=policy.Product(
+                sku=line.sku,
+                category=line.category,
+                custom_made=line.custom_made,
+                perishable=line.perishable,
+                digital_download=line.digital_download,
+                sealed_media=line.sealed_media,
+                periodical=line.periodical,
+                hygiene_sealed=line.hygiene_sealed,
+                final_sale=line.final_sale,
+                confirmation_exclusion=(
+                    policy.ConfirmationExclusion(line.confirmation_exclusion)
+                    if line.confirmation_exclusion
+                    else None
+                ),
+                exclusion_confirmed=line.exclusion_confirmed,
+            ),
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            line_discount=line.line_discount,
+            tax=line.tax,
+            gift_of=line.gift_of,
+            gift_value=line.gift_value,
+        )
+        for line in order.lines
+    )
+    parcels = tuple(
+        policy.Parcel(parcel_id=p.parcel_id, delivered_at=p.delivered_at, lines=dict(p.lines))
+        for p in order.parcels
+    )
+    return policy.OrderFacts(
+        number=order.number,
+        currency=order.currency,
+        placed_at=order.placed_at,
+        lines=lines,
+        parcels=parcels,
+        order_discount=order.order_discount,
+        shipping_paid=order.shipping_paid,
+        standard_shipping=order.standard_shipping,
+        free_shipping_threshold=order.free_shipping_threshold,
+        withdrawal_info_given=order.withdrawal_info_given,
+        return_costs_disclosed=order.return_costs_disclosed,
+        customer_recent_returns=recent_returns,
+    )
+
+
+def returned_units(order: Order) -> dict[str, int]:
+    """Return units of each line (by line_ref) already in live returns of this order."""
+    rows = db.session.execute(
+        select(ReturnItem.order_line_id, func.sum(ReturnItem.quantity))
+        .join(Return, Return.id == ReturnItem.return_id)
+        .where(Return.order_id == order.id, Return.status.not_in([str(s) for s in VOID_STATUSES]))
+        .group_by(ReturnItem.order_line_id)
+    ).all()
+    refs = {line.id: line.line_ref for line in order.lines}
+    return {refs[line_id]: int(qty) for line_id, qty in rows if line_id in refs}
+
+
+def recent_returns(email: str, days: int) -> int:
+    """Count this customer's returns opened in the last `days` days."""
+    since = utcnow() - timedelta(days=days)
+    count = db.session.scalar(
+        select(func.count(Return.id))
+        .join(Order, Order.id == Return.order_id)
+        .where(Order.email == email.lower(), Return.requested_at >= since)
+    )
+    return int(count or 0)
+
+
+def dry_run(payload: Mapping[str, Any]) -> tuple[policy.Evaluation, policy.Policy]:
+    """Evaluate a proposed return with the same engine and facts the portal uses.
+
+    Returns the evaluation and the policy it was made under.
+
+    `payload`: {"order": {...} | "order_number": "...", "return": {...},
+    "inspection": {...}?, "policy": {...}?}. Raises DryRunInvalid naming each bad field,
+    policy.PolicyRefused when an inline policy cuts a statutory right.
+    """
+    if not isinstance(payload, Mapping):
+        raise DryRunInvalid({"body": ["expected a JSON object"]})
+    unknown = sorted(set(payload) - {"order", "order_number", "return", "inspection", "policy"})
+    errors: dict[str, list[str]] = {key: ["unknown field"] for key in unknown}
+
+    rules = active_policy()
+    if payload.get("policy") is not None:
+        try:
+            rules = policy.load_policy(payload["policy"], version=None)
+        except policy.PolicyInputError as exc:
+            errors.update(_prefixed("policy", exc.errors))
+
+    order_doc: OrderIn | None = None
+    previously: dict[str, int] = {}
+    recent = 0
+    if ("order" in payload) == ("order_number" in payload):
+        errors["order"] = ["give either an inline order or an order_number, not both"]
+    elif "order" in payload:
+        try:
+            order_doc = parse_order(payload["order"])
+        except OrderInvalid as exc:
+            errors.update(_prefixed("order", exc.errors))
+    else:
+        stored = load_order(str(payload["order_number"]))
+        if stored is None:
+            errors["order_number"] = [f"no order {payload['order_number']}"]
+        else:
+            order_doc = OrderIn.model_validate(order_to_dict(stored))
+            previously = returned_units(stored)
+            days = int(rules.document.get("abuse", {}).get("within_days") or 90)
+            recent = recent_returns(stored.email, days)
+
+    request_data = payload.get("return")
+    request: policy.ReturnRequest | None = None
+    if not isinstance(request_data, Mapping):
+        errors["return"] = ["required: the proposed return (lines, quantities, reasons)"]
+    else:
+        request_data = dict(request_data)
+        request_data.setdefault("requested_at", utcnow().isoformat())
+        if previously and "previously_returned" not in request_data:
+            request_data["previously_returned"] = previously
+        try:
+            request = policy.parse_request(request_data)
+        except policy.PolicyInputError as exc:
+            errors.update(_prefixed("return", exc.errors))
+
+    inspection = None
+    if payload.get("inspection") is not None:
+        try:
+            inspection = policy.parse_inspection(payload["inspection"])
+        except policy.PolicyInputError as exc:
+            errors.update(_prefixed("inspection", exc.errors))
+
+    if errors or order_doc is None or request is None:
+        raise DryRunInvalid(errors)
+    facts = order_facts(order_doc, recent)
+    try:
+        policy.validate_request(facts, request)
+    except policy.PolicyInputError as exc:
+        raise DryRunInvalid(_prefixed("return", exc.errors)) from exc
+    return policy.evaluate(facts, request, rules, inspection), rules
+
+
+def _prefixed(prefix: str, errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    return {f"{prefix}.{key}" if key else prefix: list(value) for key, value in errors.items()}

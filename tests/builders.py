@@ -1,0 +1,41 @@
+"""Small builders for test data."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+
+def make_order(number: str = "1001", **overrides: Any) -> dict[str, Any]:
+    """Return a valid order document: a T-shirt pair and a kettle, split over two parcels."""
+    order: dict[str, Any] = {
+        "number": number,
+        "email": "Li.Wei@Example.com",
+        "customer_name": "Li Wei",
+        "postal_code": "200000",
+        "country": "CN",
+        "currency": "CNY",
+        "placed_at": "2026-11-01T10:00:00+08:00",
+        "order_discount": 2000,
+        "coupon_code": "WELCOME20",
+        "shipping_paid": 0,
+        "standard_shipping": 1000,
+        "free_shipping_threshold": 19900,
+        "lines": [
+            {"line_id": "L1", "sku": "APP-TEE-BLK-M", "name": "T-shirt", "category": "apparel",
+             "quantity": 2, "unit_price": 12900, "gtin": "6900000000011"},
+            {"line_id": "L2", "sku": "APL-KETTLE", "name": "Kettle", "category": "appliances",
+             "quantity": 1, "unit_price": 19900},
+            {"line_id": "L3", "sku": "GIFT-POUCH", "name": "Gift pouch", "category": "gift",
+             "quantity": 1, "unit_price": 0, "gift_of": "L2", "gift_value": 1500},
+        ],
+        "parcels": [
+            {"parcel_id": "P1", "carrier": "SF Express", "tracking_number": "SF1",
+             "delivered_at": "2026-11-03T15:00:00+08:00", "lines": {"L1": 2}},
+            {"parcel_id": "P2", "delivered_at": "2026-11-05T09:00:00+08:00",
+             "lines": {"L2": 1, "L3": 1}},
+        ],
+        "payments": [{"reference": "pi_test_1001", "amount": 43700}],
+    }  # fmt: skip
+    order.update(overrides)
+    return copy.deepcopy(order)

@@ -1,0 +1,151 @@
+"""App, database and service fixtures.
+
+The database is built once per run by the Alembic migrations (never create_all) on SQLite,
+or on PostgreSQL when TEST_DATABASE_URL names one; each test runs inside a transaction
+that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig
+from returns_portal import create_app
+from returns_portal.extensions import db
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+def _fresh_postgres(url: str) -> None:
+    """Drop and create the test database so every run starts from an empty schema."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except Exception as exc:  # the server is down or refuses us: say so loudly
+        pytest.exit(
+            f"PostgreSQL is required for this run but is not usable at {target.host}:{target.port}"
+            f" ({exc.__class__.__name__}: {exc}).\nStart it (see README, 'Development') "
+            "or run `make test-sqlite` to test on SQLite only.",
+            returncode=3,
+        )
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url = _postgres_url()
+    if url is not None:
+        _fresh_postgres(url)
+        yield url
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite:///{Path(tmp) / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    application = create_app(Config)
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[object]:
+    """Run the test in a transaction that is rolled back; services' commits become savepoints."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, session: object):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app: Flask, session: object):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def api_token(session: object) -> str:
+    from returns_portal.accounts.services import create_api_token
+
+    raw, _token = create_api_token("test shop")
+    return raw
+
+
+@pytest.fixture
+def auth(api_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def localstripe_url() -> Iterator[str]:
+    """Start a localstripe server for the run; the official stripe library talks to it."""
+    port = _free_port()
+    exe = Path(sys.executable).with_name("localstripe")
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([str(exe), "--port", str(port)], stdout=log, stderr=log)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    else:
+        proc.kill()
+    if proc.poll() is not None:
+        log.seek(0)
+        pytest.fail(f"localstripe did not start: {log.read().decode(errors='replace')[-2000:]}")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
