@@ -129,7 +129,7 @@ def localstripe_url() -> Iterator[str]:
     """Start a localstripe server for the run; the official stripe library talks to it."""
     port = _free_port()
     exe = Path(sys.executable).with_name("localstripe")
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this block; closed at teardown
     proc = subprocess.Popen([str(exe), "--port", str(port)], stdout=log, stderr=log)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

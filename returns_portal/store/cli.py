@@ -50,7 +50,8 @@ def show_command() -> None:
     else:
         click.echo(
             f"Policy version {version.version} (pack {version.pack}), saved "
-            f"{version.created_at:%Y-%m-%d %H:%M} UTC by {version.created_by}; digest {version.digest[:12]}."
+            f"{version.created_at:%Y-%m-%d %H:%M} UTC by {version.created_by}; "
+            f"digest {version.digest[:12]}."
         )
     click.echo(active.export())
 
