@@ -126,6 +126,7 @@ def found(
     return LineFindings(line_id, received_qty, answers, diminished_value)
 
 
-def inspected(*findings: LineFindings, received_at: str = "2026-11-15T14:00:00+08:00") -> Inspection:
+def inspected(
+    *findings: LineFindings, received_at: str = "2026-11-15T14:00:00+08:00"
+) -> Inspection:
     return Inspection(at(received_at), {f.line_id: f for f in findings})
-
