@@ -58,7 +58,7 @@ def create_app(config_class: type | None = None) -> Flask:
     limiter.init_app(app)
 
     from returns_portal import security
-    from returns_portal.db import register_engine_hooks
+    from returns_portal.database import register_engine_hooks
     from returns_portal.refunds import gateway
 
     register_engine_hooks(app)

@@ -35,7 +35,7 @@ def make_order(number: str = "1001", **overrides: Any) -> dict[str, Any]:
             {"parcel_id": "P2", "delivered_at": "2026-11-05T09:00:00+08:00",
              "lines": {"L2": 1, "L3": 1}},
         ],
-        "payments": [{"reference": "pi_test_1001", "amount": 43700}],
+        "payments": [{"reference": f"pi_test_{number}", "amount": 43700}],
     }  # fmt: skip
     order.update(overrides)
     return copy.deepcopy(order)

@@ -18,12 +18,20 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask_sqlalchemy.session import Session
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import TestingConfig
 from returns_portal import create_app
 from returns_portal.extensions import db
+
+
+class BoundSession(Session):
+    """Flask-SQLAlchemy's session picks an engine per bind key; use the test's connection."""
+
+    def get_bind(self, *args: object, **kwargs: object):  # type: ignore[override]
+        return self.bind
 
 
 def _postgres_url() -> str | None:
@@ -84,7 +92,11 @@ def session(app: Flask) -> Iterator[object]:
         outer = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": BoundSession,
+            }
         )
         try:
             yield db.session

@@ -100,41 +100,56 @@ class OrderIn(_Strict):
     parcels: list[ParcelIn] = []
     payments: list[PaymentIn] = []
 
-    @model_validator(mode="after")
-    def _consistent(self) -> OrderIn:
-        errors: list[str] = []
-        line_ids = [line.line_id for line in self.lines]
-        dupes = sorted(k for k, n in Counter(line_ids).items() if n > 1)
-        if dupes:
-            errors.append(f"lines: line_id repeated: {', '.join(dupes)}")
-        by_id = {line.line_id: line for line in self.lines}
-        for line in self.lines:
-            if line.gift_of is not None:
-                main = by_id.get(line.gift_of)
-                if main is None or main.gift_of is not None or main is line:
-                    errors.append(f"lines: gift {line.line_id} names unknown line {line.gift_of}")
-        parcel_ids = [p.parcel_id for p in self.parcels]
-        if len(set(parcel_ids)) != len(parcel_ids):
-            errors.append("parcels: parcel_id repeated")
-        shipped: Counter[str] = Counter()
-        for parcel in self.parcels:
-            for line_id, qty in parcel.lines.items():
-                if line_id not in by_id:
-                    errors.append(f"parcels: {parcel.parcel_id} holds unknown line {line_id}")
-                shipped[line_id] += qty
-        for line_id, qty in shipped.items():
-            if line_id in by_id and qty > by_id[line_id].quantity:
-                errors.append(f"parcels: line {line_id} ships {qty}, more than ordered")
-        net = sum(
-            line.unit_price * line.quantity - line.line_discount
-            for line in self.lines
-            if line.gift_of is None
-        )
-        if self.order_discount > net:
-            errors.append("order_discount is larger than the lines' total")
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
+
+def consistency_errors(order: OrderIn) -> dict[str, list[str]]:
+    """Check what one field cannot say alone; return {dotted.path: [message, …]}."""
+    errors: dict[str, list[str]] = {}
+
+    def add(path: str, message: str) -> None:
+        errors.setdefault(path, []).append(message)
+
+    seen: dict[str, int] = {}
+    for index, line in enumerate(order.lines):
+        if line.line_id in seen:
+            add(
+                f"lines.{index}.line_id",
+                f"repeats line {seen[line.line_id]}'s line_id {line.line_id}",
+            )
+        seen.setdefault(line.line_id, index)
+    by_id = {line.line_id: line for line in order.lines}
+    for index, line in enumerate(order.lines):
+        if line.gift_of is None:
+            continue
+        main = by_id.get(line.gift_of)
+        if main is None or main is line:
+            add(f"lines.{index}.gift_of", f"names no other line of this order: {line.gift_of}")
+        elif main.gift_of is not None:
+            add(f"lines.{index}.gift_of", f"names line {line.gift_of}, which is itself a gift")
+    parcels_seen: set[str] = set()
+    shipped: Counter[str] = Counter()
+    for index, parcel in enumerate(order.parcels):
+        if parcel.parcel_id in parcels_seen:
+            add(f"parcels.{index}.parcel_id", f"parcel_id {parcel.parcel_id} is repeated")
+        parcels_seen.add(parcel.parcel_id)
+        for line_id, qty in parcel.lines.items():
+            if line_id not in by_id:
+                add(f"parcels.{index}.lines.{line_id}", "names no line of this order")
+            shipped[line_id] += qty
+    for line_id, qty in shipped.items():
+        if line_id in by_id and qty > by_id[line_id].quantity:
+            add(
+                "parcels",
+                f"line {line_id} ships {qty} units, "
+                f"more than the {by_id[line_id].quantity} ordered",
+            )
+    goods = sum(
+        line.unit_price * line.quantity - line.line_discount
+        for line in order.lines
+        if line.gift_of is None
+    )
+    if order.order_discount > goods:
+        add("order_discount", f"is larger than the goods' total ({goods})")
+    return errors
 
 
 # Plain-words messages for pattern checks; pydantic would print the regular expression.

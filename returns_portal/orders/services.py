@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,7 +16,7 @@ from returns_portal.audit.services import record_event
 from returns_portal.extensions import db
 from returns_portal.orders.imports import OrderBatch
 from returns_portal.orders.models import Order, OrderLine, Parcel, ParcelItem, Payment
-from returns_portal.orders.schemas import LineIn, OrderIn, field_errors
+from returns_portal.orders.schemas import LineIn, OrderIn, consistency_errors, field_errors
 
 LINE_FIELDS = (
     "sku", "gtin", "variant", "product_group", "category", "quantity", "unit_price",
@@ -49,9 +50,13 @@ class UpsertResult:
 def parse_order(data: Mapping[str, Any]) -> OrderIn:
     """Validate an order document or raise OrderInvalid with per-field errors."""
     try:
-        return OrderIn.model_validate(data)
+        order = OrderIn.model_validate(data)
     except ValidationError as exc:
         raise OrderInvalid(field_errors(exc)) from exc
+    errors = consistency_errors(order)
+    if errors:
+        raise OrderInvalid(errors)
+    return order
 
 
 def load_order(number: str) -> Order | None:
@@ -69,7 +74,7 @@ def load_order(number: str) -> Order | None:
 
 def upsert_order(data: Mapping[str, Any] | OrderIn, actor: str = "api") -> UpsertResult:
     """Create or update the order with this number, all or nothing; same input, same result."""
-    incoming = data if isinstance(data, OrderIn) else parse_order(data)
+    incoming = parse_order(data.model_dump() if isinstance(data, OrderIn) else data)
     for attempt in (1, 2):
         try:
             with db.session.begin_nested():
@@ -97,8 +102,12 @@ def _apply(incoming: OrderIn, actor: str) -> UpsertResult:
     order.email = incoming.email.lower()
     for name in ORDER_FIELDS:
         setattr(order, name, getattr(incoming, name))
-    lines = _apply_lines(order, incoming.lines)
+    lines, dropped = _apply_lines(order, incoming.lines)
     _apply_parcels(order, incoming, lines)
+    # Dropped lines go after the parcels stopped pointing at them, so the flush deletes
+    # parcel items before their lines.
+    for line in dropped:
+        order.lines.remove(line)
     _apply_payments(order, incoming)
     db.session.flush()
     after = order_to_dict(order)
@@ -135,7 +144,9 @@ def _check_removals(order: Order, incoming: OrderIn) -> None:
         raise OrderInvalid({"lines": messages})
 
 
-def _apply_lines(order: Order, incoming: list[LineIn]) -> dict[str, OrderLine]:
+def _apply_lines(
+    order: Order, incoming: list[LineIn]
+) -> tuple[dict[str, OrderLine], list[OrderLine]]:
     existing = {line.line_ref: line for line in order.lines}
     lines: dict[str, OrderLine] = {}
     for position, data in enumerate(incoming):
@@ -148,14 +159,12 @@ def _apply_lines(order: Order, incoming: list[LineIn]) -> dict[str, OrderLine]:
         for name in LINE_FIELDS:
             setattr(line, name, getattr(data, name))
         lines[data.line_id] = line
-    for line in existing.values():
-        order.lines.remove(line)
-    return lines
+    return lines, list(existing.values())
 
 
 def _apply_parcels(order: Order, incoming: OrderIn, lines: dict[str, OrderLine]) -> None:
     existing = {parcel.parcel_ref: parcel for parcel in order.parcels}
-    db.session.flush()  # new lines need ids before parcel items point at them
+    db.session.flush()  # new lines need ids before parcel items can point at them
     for data in incoming.parcels:
         parcel = existing.pop(data.parcel_id, None)
         if parcel is None:
@@ -180,6 +189,17 @@ def _apply_parcels(order: Order, incoming: OrderIn, lines: dict[str, OrderLine])
 
 
 def _apply_payments(order: Order, incoming: OrderIn) -> None:
+    errors: dict[str, list[str]] = {}
+    for index, data in enumerate(incoming.payments):
+        owner = db.session.scalar(
+            select(Order.number)
+            .join(Payment, Payment.order_id == Order.id)
+            .where(Payment.provider == data.provider, Payment.reference == data.reference)
+        )
+        if owner is not None and owner != incoming.number:
+            errors[f"payments.{index}.reference"] = [f"already belongs to order {owner}"]
+    if errors:
+        raise OrderInvalid(errors)
     existing = {(p.provider, p.reference): p for p in order.payments}
     for data in incoming.payments:
         payment = existing.pop((data.provider, data.reference), None)
@@ -194,13 +214,17 @@ def _apply_payments(order: Order, incoming: OrderIn) -> None:
         order.payments.remove(payment)
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
 def order_to_dict(order: Order) -> dict[str, Any]:
     """Return the order in the same format the shop sends it (JSON-ready)."""
     refs = {line.id: line.line_ref for line in order.lines}
     data: dict[str, Any] = {"number": order.number, "email": order.email}
     for name in ORDER_FIELDS:
         data[name] = getattr(order, name)
-    data["placed_at"] = order.placed_at.isoformat() if order.placed_at else None
+    data["placed_at"] = _iso(order.placed_at)
     data["lines"] = [
         {"line_id": line.line_ref, "name": line.product_name}
         | {name: getattr(line, name) for name in LINE_FIELDS}
@@ -211,8 +235,8 @@ def order_to_dict(order: Order) -> dict[str, Any]:
             "parcel_id": parcel.parcel_ref,
             "carrier": parcel.carrier,
             "tracking_number": parcel.tracking_number,
-            "shipped_at": parcel.shipped_at.isoformat() if parcel.shipped_at else None,
-            "delivered_at": parcel.delivered_at.isoformat() if parcel.delivered_at else None,
+            "shipped_at": _iso(parcel.shipped_at),
+            "delivered_at": _iso(parcel.delivered_at),
             "lines": {refs.get(item.order_line_id, "?"): item.quantity for item in parcel.items},
         }
         for parcel in order.parcels
@@ -223,7 +247,7 @@ def order_to_dict(order: Order) -> dict[str, Any]:
             "reference": p.reference,
             "amount": p.amount,
             "method": p.method,
-            "captured_at": p.captured_at.isoformat() if p.captured_at else None,
+            "captured_at": _iso(p.captured_at),
         }
         for p in order.payments
     ]

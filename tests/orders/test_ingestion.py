@@ -105,9 +105,8 @@ def test_parcels_must_hold_known_lines_and_not_more_than_ordered(session):
     order["parcels"][0]["lines"] = {"L1": 5, "L9": 1}
     with pytest.raises(OrderInvalid) as info:
         upsert_order(order)
-    message = " ".join(info.value.errors["order"])
-    assert "unknown line L9" in message
-    assert "line L1 ships 5, more than ordered" in message
+    assert info.value.errors["parcels.0.lines.L9"] == ["names no line of this order"]
+    assert info.value.errors["parcels"] == ["line L1 ships 5 units, more than the 2 ordered"]
 
 
 def test_a_gift_must_name_a_line_of_the_order(session):
@@ -115,7 +114,7 @@ def test_a_gift_must_name_a_line_of_the_order(session):
     order["lines"][2]["gift_of"] = "L7"
     with pytest.raises(OrderInvalid) as info:
         upsert_order(order)
-    assert "gift L3 names unknown line L7" in " ".join(info.value.errors["order"])
+    assert info.value.errors["lines.2.gift_of"] == ["names no other line of this order: L7"]
 
 
 def test_a_failed_update_leaves_the_stored_order_as_it_was(session):
@@ -126,3 +125,35 @@ def test_a_failed_update_leaves_the_stored_order_as_it_was(session):
     with pytest.raises(OrderInvalid):
         upsert_order(bad)
     assert order_to_dict(load_order("1001")) == before
+
+
+def test_a_payment_already_recorded_for_another_order_is_refused(session):
+    upsert_order(make_order("1001"))
+    other = make_order("1002")
+    other["payments"][0]["reference"] = "pi_test_1001"
+    with pytest.raises(OrderInvalid) as info:
+        upsert_order(other)
+    assert info.value.errors == {"payments.0.reference": ["already belongs to order 1001"]}
+    assert count(Order) == 1
+
+
+def test_a_line_that_is_in_a_return_cannot_be_dropped(session):
+    from returns_portal.returns.models import Return, ReturnItem
+
+    upsert_order(make_order())
+    order = load_order("1001")
+    rma = Return(number="R-TEST-01", order_id=order.id, method="label")
+    rma.items.append(
+        ReturnItem(
+            order_line_id=order.lines[1].id, quantity=1, reason="defective", resolution="refund"
+        )
+    )
+    db.session.add(rma)
+    db.session.commit()
+    smaller = make_order()
+    smaller["lines"] = smaller["lines"][:1]
+    smaller["parcels"] = smaller["parcels"][:1]
+    with pytest.raises(OrderInvalid) as info:
+        upsert_order(smaller)
+    assert info.value.errors == {"lines": ["line L2 is in a return and cannot be removed"]}
+    assert len(load_order("1001").lines) == 3
