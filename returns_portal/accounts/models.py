@@ -20,7 +20,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
     """A staff member with one role."""
 
     __tablename__ = "users"
@@ -36,7 +36,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+class ApiToken(db.Model):  # type: ignore[name-defined]
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -12,7 +12,7 @@ from returns_portal.extensions import db
 from returns_portal.types import JSONType, UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(db.Model):  # type: ignore[name-defined]
     """Who did what to which record, when, with the state before and after."""
 
     __tablename__ = "audit_events"

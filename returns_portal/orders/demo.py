@@ -57,11 +57,39 @@ CUSTOMERS = (
     ("Sun Li", "sun.li@example.com", "210000"),
 )
 COUPONS = (("WELCOME20", 2000), ("SINGLES11", 5000), ("VIP10", 1000))
-FREE_SHIPPING_THRESHOLD = 19900
+FREE_SHIPPING_THRESHOLD = 29900
 STANDARD_SHIPPING = 1000
 # Days between delivery and now: inside the 7-day window, on its edge, inside longer
 # merchant windows only, and well outside every window.
 DELIVERED_DAYS_AGO = (1, 2, 3, 5, 6, 7, 9, 12, 20, 28, 45)
+# The demo merchant's rules over the default pack (docs/examples/policy-demo.json is a copy).
+DEMO_POLICY: dict[str, Any] = {
+    "pack": "cn-7day",
+    "timezone": "Asia/Shanghai",
+    "windows": {
+        "categories": {
+            "apparel": 30,
+            "shoes": 30,
+            "bags": 30,
+            "home_textiles": 15,
+            "electronics": 15,
+        }
+    },
+    "holiday_extensions": [
+        {"ordered_from": "2026-11-01", "ordered_to": "2026-11-15", "return_by": "2026-12-31"}
+    ],
+    "defect": {"window_days": 30, "photos_required": True},
+    "restocking_fee": {"categories": {"electronics": {"percent": 10}}, "default": None},
+    "return_shipping": {"paid_by": "customer", "label_cost": 1200, "free_above": 50000},
+    "methods": ["label", "qr_dropoff"],
+    "resolutions": {
+        "allowed": ["refund", "store_credit", "exchange"],
+        "store_credit_bonus_percent": 10,
+        "exchange_only_categories": [],
+    },
+    "approval": {"auto_approve_below": 10000, "two_approvers_above": 100000},
+    "abuse": {"max_returns": 5, "within_days": 90},
+}
 
 
 @dataclass(frozen=True)
@@ -167,9 +195,11 @@ def seed_demo(
     count: int = 48, progress: Callable[[int], None] | None = None, now: datetime | None = None
 ) -> SeedSummary:
     """Create or refresh `count` demo orders, each paid by a PaymentIntent the gateway knows."""
-    from returns_portal.store.services import ensure_store
+    from returns_portal.store.services import active_policy_version, ensure_store, save_policy
 
     ensure_store()
+    if active_policy_version() is None:
+        save_policy(DEMO_POLICY, actor="demo")
     gateway = payment_gateway()
     now = now or utcnow()
     created_payments = 0

@@ -12,7 +12,7 @@ from returns_portal.extensions import db
 from returns_portal.types import JSONType, UTCDateTime, utcnow
 
 
-class Order(db.Model):  # type: ignore[name-defined,misc]
+class Order(db.Model):  # type: ignore[name-defined]
     """An order pushed in by the shop; amounts are integer minor units of `currency`."""
 
     __tablename__ = "orders"
@@ -48,7 +48,7 @@ class Order(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class OrderLine(db.Model):  # type: ignore[name-defined,misc]
+class OrderLine(db.Model):  # type: ignore[name-defined]
     """One sold product line with the facts the return policy needs."""
 
     __tablename__ = "order_lines"
@@ -84,7 +84,7 @@ class OrderLine(db.Model):  # type: ignore[name-defined,misc]
     order: Mapped[Order] = relationship(back_populates="lines")
 
 
-class Parcel(db.Model):  # type: ignore[name-defined,misc]
+class Parcel(db.Model):  # type: ignore[name-defined]
     """One outbound parcel of an order and when the customer took possession of it."""
 
     __tablename__ = "parcels"
@@ -104,7 +104,7 @@ class Parcel(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class ParcelItem(db.Model):  # type: ignore[name-defined,misc]
+class ParcelItem(db.Model):  # type: ignore[name-defined]
     """How many units of a line travelled in a parcel."""
 
     __tablename__ = "parcel_items"
@@ -121,7 +121,7 @@ class ParcelItem(db.Model):  # type: ignore[name-defined,misc]
     line: Mapped[OrderLine] = relationship()
 
 
-class Payment(db.Model):  # type: ignore[name-defined,misc]
+class Payment(db.Model):  # type: ignore[name-defined]
     """Money captured for an order at the payment provider (a Stripe PaymentIntent)."""
 
     __tablename__ = "payments"

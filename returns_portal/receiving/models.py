@@ -12,7 +12,7 @@ from returns_portal.extensions import db
 from returns_portal.types import JSONType, UTCDateTime, utcnow
 
 
-class Inspection(db.Model):  # type: ignore[name-defined,misc]
+class Inspection(db.Model):  # type: ignore[name-defined]
     """The receipt of one return at the warehouse, over one or more parcels."""
 
     __tablename__ = "inspections"
@@ -28,7 +28,7 @@ class Inspection(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class InspectionItem(db.Model):  # type: ignore[name-defined,misc]
+class InspectionItem(db.Model):  # type: ignore[name-defined]
     """Findings for one return item: quantity, checklist answers, grade, disposition."""
 
     __tablename__ = "inspection_items"

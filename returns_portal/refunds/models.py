@@ -22,7 +22,7 @@ class RefundStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Refund(db.Model):  # type: ignore[name-defined,misc]
+class Refund(db.Model):  # type: ignore[name-defined]
     """Money going back for a return; `key` is also the provider's idempotency key."""
 
     __tablename__ = "refunds"
@@ -50,7 +50,7 @@ class Refund(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class RefundApproval(db.Model):  # type: ignore[name-defined,misc]
+class RefundApproval(db.Model):  # type: ignore[name-defined]
     """One finance user's approve/deny/adjust decision on a refund."""
 
     __tablename__ = "refund_approvals"
@@ -66,7 +66,7 @@ class RefundApproval(db.Model):  # type: ignore[name-defined,misc]
     refund: Mapped[Refund] = relationship(back_populates="approvals")
 
 
-class StoreCreditEntry(db.Model):  # type: ignore[name-defined,misc]
+class StoreCreditEntry(db.Model):  # type: ignore[name-defined]
     """One ledger entry (issue, bonus, redeem, expire); a balance is the sum, never stored."""
 
     __tablename__ = "store_credit_entries"

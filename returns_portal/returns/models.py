@@ -28,7 +28,7 @@ class ReturnStatus(StrEnum):
     EXPIRED = "expired"
 
 
-class Return(db.Model):  # type: ignore[name-defined,misc]
+class Return(db.Model):  # type: ignore[name-defined]
     """One customer request to send items back (an RMA), decided under one policy version."""
 
     __tablename__ = "returns"
@@ -53,7 +53,7 @@ class Return(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class ReturnItem(db.Model):  # type: ignore[name-defined,misc]
+class ReturnItem(db.Model):  # type: ignore[name-defined]
     """Units of one order line in a return, with the reason and the resolution asked for."""
 
     __tablename__ = "return_items"

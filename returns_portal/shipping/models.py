@@ -11,7 +11,7 @@ from returns_portal.extensions import db
 from returns_portal.types import UTCDateTime, utcnow
 
 
-class Shipment(db.Model):  # type: ignore[name-defined,misc]
+class Shipment(db.Model):  # type: ignore[name-defined]
     """A parcel travelling back to the warehouse under one label or QR code."""
 
     __tablename__ = "shipments"
@@ -35,7 +35,7 @@ class Shipment(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class TrackingEvent(db.Model):  # type: ignore[name-defined,misc]
+class TrackingEvent(db.Model):  # type: ignore[name-defined]
     """One scan or status reported by the carrier for a shipment."""
 
     __tablename__ = "tracking_events"

@@ -72,6 +72,7 @@ def export_command(output: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_command(file: Path) -> None:
     """Validate the policy document in FILE and make it the active version."""
+    before = services.active_policy_version()
     try:
         version = services.save_policy(_read_json(file), actor=f"cli:{file.name}")
     except policy.PolicyInputError as exc:
@@ -79,7 +80,10 @@ def load_command(file: Path) -> None:
     except policy.PolicyRefused as exc:
         _refused(exc)
     else:
-        click.echo(f"Policy version {version.version} (pack {version.pack}) is now active.")
+        if before is not None and before.id == version.id:
+            click.echo(f"Policy unchanged: version {version.version} is already active.")
+        else:
+            click.echo(f"Policy version {version.version} (pack {version.pack}) is now active.")
 
 
 @policy_cli.command("explain")

@@ -12,7 +12,7 @@ from returns_portal.extensions import db
 from returns_portal.types import JSONType, UTCDateTime, utcnow
 
 
-class StoreSettings(db.Model):  # type: ignore[name-defined,misc]
+class StoreSettings(db.Model):  # type: ignore[name-defined]
     """The one row of merchant-wide settings (name, time zone, return address)."""
 
     __tablename__ = "store_settings"
@@ -26,7 +26,7 @@ class StoreSettings(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class PolicyVersion(db.Model):  # type: ignore[name-defined,misc]
+class PolicyVersion(db.Model):  # type: ignore[name-defined]
     """One saved version of the return policy document; returns keep the version they used."""
 
     __tablename__ = "policy_versions"

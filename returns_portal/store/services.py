@@ -70,6 +70,8 @@ def active_policy() -> policy.Policy:
 def save_policy(document: Mapping[str, Any], actor: str = "cli") -> PolicyVersion:
     """Validate a policy document, store it as the next version and make it active.
 
+    Saving the document that is already active changes nothing and returns that version.
+
     Raises policy.PolicyInputError for malformed documents and policy.PolicyRefused when
     a rule would cut a statutory right; nothing is stored then.
     """

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from returns_portal import policy
+from returns_portal.extensions import db
+from returns_portal.orders.demo import demo_order, order_total, seed_demo
+from returns_portal.orders.models import Order, OrderLine
+from returns_portal.orders.services import parse_order
+from returns_portal.refunds.gateway import StripeGateway
+from returns_portal.store.services import active_policy, order_facts
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def test_the_demo_store_covers_every_category_the_policy_cares_about(session):
+    seed_demo(48, now=NOW)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 48
+    lines = db.session.scalars(select(OrderLine)).all()
+    categories = {line.category for line in lines}
+    assert {
+        "apparel",
+        "electronics",
+        "cosmetics",
+        "food",
+        "custom",
+        "software",
+        "periodical",
+    } <= categories
+    assert any(line.perishable for line in lines)
+    assert any(line.custom_made for line in lines)
+    assert any(line.sealed_media for line in lines)
+    assert any(line.periodical for line in lines)
+    assert any(line.gift_of for line in lines)
+    orders = db.session.scalars(select(Order)).all()
+    assert any(order.order_discount for order in orders)
+    assert any(order.shipping_paid == 0 for order in orders)
+    assert any(order.shipping_paid > 0 for order in orders)
+    assert any(len(order.parcels) > 1 for order in orders)
+
+
+def test_demo_lines_fall_both_inside_and_outside_their_windows(session):
+    seed_demo(48, now=NOW)
+    rules = active_policy()
+    outcomes: Counter[str] = Counter()
+    for index in range(48):
+        facts = order_facts(parse_order(demo_order(index, NOW)))
+        for decision in policy.decide_lines(facts, rules, NOW):
+            codes = {reason.code for reason in decision.reasons}
+            if policy.ReturnReason.CHANGED_MIND in decision.allowed_reasons:
+                outcomes[
+                    "statutory window open" if decision.statutory else "merchant window open"
+                ] += 1
+            elif "window_closed" in codes:
+                outcomes["window closed"] += 1
+            elif any(code.startswith("excluded_") for code in codes):
+                outcomes["excluded by law"] += 1
+            if "not_delivered" in codes:
+                outcomes["not delivered"] += 1
+    for outcome in ("statutory window open", "merchant window open", "window closed",
+                    "excluded by law", "not delivered"):  # fmt: skip
+        assert outcomes[outcome] >= 3, outcomes
+
+
+def test_every_demo_order_is_paid_for_what_it_costs(session):
+    seed_demo(12, now=NOW)
+    for order in db.session.scalars(select(Order)):
+        assert len(order.payments) == 1
+        assert order.payments[0].amount == order_total(demo_order(int(order.number) - 1001, NOW))
+
+
+def test_seeding_again_changes_nothing_and_makes_no_new_payments(session):
+    seed_demo(10, now=NOW)
+    references = set(db.session.scalars(select(Order.number)))
+    summary = seed_demo(10, now=NOW)
+    assert summary.payments_created == 0
+    assert set(db.session.scalars(select(Order.number))) == references
+
+
+def test_demo_payments_exist_in_stripe(app, session, localstripe_url, monkeypatch):
+    gateway = StripeGateway("sk_test_demo", localstripe_url)
+    monkeypatch.setitem(app.extensions, "payment_gateway", gateway)
+    summary = seed_demo(3, now=NOW)
+    assert summary.payments_created == 3
+    for order in db.session.scalars(select(Order)):
+        record = gateway.get_payment(order.payments[0].reference)
+        assert record is not None and record.status == "succeeded"
+        assert record.amount == order.payments[0].amount
+        assert record.metadata["order_number"] == order.number
+
+
+@pytest.mark.parametrize("index", range(48))
+def test_each_demo_order_is_valid(index):
+    parse_order(demo_order(index, NOW))

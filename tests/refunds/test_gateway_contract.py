@@ -1,0 +1,33 @@
+"""One contract, two adapters: the in-process fake and Stripe (against localstripe)."""
+
+from __future__ import annotations
+
+import pytest
+
+from returns_portal.refunds.gateway import FakeGateway, PaymentGateway, StripeGateway
+
+
+@pytest.fixture(params=["fake", "stripe"])
+def gateway(request) -> PaymentGateway:
+    if request.param == "fake":
+        return FakeGateway()
+    return StripeGateway("sk_test_contract", request.getfixturevalue("localstripe_url"))
+
+
+def test_a_payment_is_captured_for_its_amount_and_currency(gateway):
+    record = gateway.create_payment(12900, "CNY", {"order_number": "1001"})
+    assert record.status == "succeeded"
+    assert record.amount == 12900
+    assert record.currency == "CNY"
+    assert record.metadata == {"order_number": "1001"}
+
+
+def test_a_payment_can_be_looked_up_by_its_reference(gateway):
+    record = gateway.create_payment(5000, "CNY", {"order_number": "1002"})
+    found = gateway.get_payment(record.reference)
+    assert found is not None
+    assert (found.reference, found.amount, found.currency) == (record.reference, 5000, "CNY")
+
+
+def test_an_unknown_payment_is_none(gateway):
+    assert gateway.get_payment("pi_does_not_exist") is None
