@@ -783,7 +783,7 @@ def evaluate(
         credit = sum(
             max(rl.items + rl.tax - per_line_deducted.get(rl.line_id, 0), 0)
             for rl in refund_lines
-            if rl.resolution is Resolution.STORE_CREDIT
+            if rl.resolution == Resolution.STORE_CREDIT
         )
         # Bonus on what actually goes to store credit, rounded down, never on more than the total.
         bonus = min(credit, total) * policy.store_credit_bonus_percent // 100

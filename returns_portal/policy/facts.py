@@ -86,6 +86,11 @@ class Product:
     confirmation_exclusion: ConfirmationExclusion | None = None
     exclusion_confirmed: bool = False  # the customer confirmed the exclusion at purchase
 
+    def __post_init__(self) -> None:
+        if self.confirmation_exclusion is not None:
+            kind = ConfirmationExclusion(self.confirmation_exclusion)
+            object.__setattr__(self, "confirmation_exclusion", kind)
+
 
 @dataclass(frozen=True)
 class OrderLine:
@@ -181,6 +186,11 @@ class RequestedLine:
     resolution: Resolution = Resolution.REFUND
     note: str = ""
 
+    def __post_init__(self) -> None:
+        # Accept the plain strings JSON and forms carry; a bad value fails here, not later.
+        object.__setattr__(self, "reason", ReturnReason(self.reason))
+        object.__setattr__(self, "resolution", Resolution(self.resolution))
+
 
 @dataclass(frozen=True)
 class ReturnRequest:
@@ -195,6 +205,7 @@ class ReturnRequest:
 
     def __post_init__(self) -> None:
         require_aware(self.requested_at, "requested_at")
+        object.__setattr__(self, "method", ReturnMethod(self.method))
 
 
 @dataclass(frozen=True)
