@@ -24,17 +24,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the portal with its dev tools
 
 run: $(STAMP) ## Run the portal on SQLite with a local Stripe server and demo data
-	@mkdir -p instance
-	@if ! (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null; then \
+	@mkdir -p instance; \
+	export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT); \
+	if ! (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null; then \
 	  echo "Starting the local Stripe server on port $(STRIPE_PORT) (log: instance/localstripe.log)"; \
-	  $(BIN)/localstripe --port $(STRIPE_PORT) > instance/localstripe.log 2>&1 & echo $$! > instance/localstripe.pid; \
-	  for i in $$(seq 50); do (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.2; done; \
-	fi
-	STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/flask db upgrade
-	STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/flask demo seed
-	@echo "Portal: http://localhost:$(PORT)/   API: http://localhost:$(PORT)/api/v1/openapi.json"
-	STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(BIN)/flask run --host 0.0.0.0 --port $(PORT); \
-	  status=$$?; test -f instance/localstripe.pid && kill $$(cat instance/localstripe.pid) 2>/dev/null; rm -f instance/localstripe.pid; exit $$status
+	  $(BIN)/localstripe --port $(STRIPE_PORT) > instance/localstripe.log 2>&1 & stripe_pid=$$!; \
+	  trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
+	  for i in $$(seq 100); do (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.2; done; \
+	fi; \
+	$(BIN)/flask db upgrade && $(BIN)/flask demo seed && \
+	echo "Portal: http://localhost:$(PORT)/   API: http://localhost:$(PORT)/api/v1/openapi.json" && \
+	$(BIN)/flask run --host 0.0.0.0 --port $(PORT)
 
 test: $(STAMP) ## Run the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL)
 	$(MAKE) --no-print-directory test-sqlite
