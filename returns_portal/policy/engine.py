@@ -214,6 +214,99 @@ def _resolutions(
     return tuple(x for x in Resolution if x in allowed)
 
 
+@dataclass(frozen=True)
+class _Windows:
+    """The windows that apply to one line, as store-calendar last days."""
+
+    statutory_open: bool
+    statutory_last: date | None = None
+    statutory_days: int | None = None  # None when the law stretched it by months
+    merchant_last: date | None = None  # only when longer than the statutory window
+    merchant_days: int | None = None  # None when a holiday extension set merchant_last
+    merchant_open: bool = False
+    defect_last: date | None = None
+    defect_open: bool = False
+    extension: Reason | None = None  # why the merchant's window is longer
+    notes: tuple[Reason, ...] = ()
+
+
+def _windows(
+    order: OrderFacts,
+    line: OrderLine,
+    policy: Policy,
+    at: datetime,
+    delivered_at: datetime | None,
+) -> _Windows:
+    """Work out the statutory, merchant and defect windows for `line` at `at`."""
+    pack = policy.rules
+    tz = policy.timezone
+    holidays = policy.holidays
+    if delivered_at is None:
+        # eu-14day: withdrawal is allowed before delivery; cn-7day: nothing to return yet.
+        return _Windows(statutory_open=pack.code == EU_14DAY)
+
+    event_day = local_date(delivered_at, tz)
+    statutory_last = pack.last_day(event_day, pack.days, holidays)
+    statutory_days: int | None = pack.days
+    notes: list[Reason] = []
+    if pack.code == EU_14DAY and not order.withdrawal_info_given:
+        # RULES.md eu-14day: not informed of the right -> 12 more months (CRD Art. 10),
+        # counted from the period's last day, then the 1182/71 end rule again.
+        unrolled = event_day + timedelta(days=pack.days)
+        statutory_last = roll_to_working_day(add_months(unrolled, 12), holidays)
+        statutory_days = None
+        notes.append(
+            reason(
+                "withdrawal_info_missing_extension",
+                r.WITHDRAWAL_INFO_MISSING_EXTENSION,
+                last_day=statutory_last.isoformat(),
+            )
+        )
+
+    merchant_last: date | None = None
+    merchant_days = policy.product_windows.get(line.product.sku)
+    if merchant_days is None:
+        merchant_days = policy.category_windows.get(normalise_category(line.product.category))
+    extension: Reason | None = None
+    if merchant_days is not None:
+        # Merchant windows are counted the pack's way, so they are never shorter than the law's.
+        candidate = pack.last_day(event_day, merchant_days, holidays)
+        if candidate > statutory_last:
+            merchant_last = candidate
+            extension = reason(
+                "merchant_window",
+                r.MERCHANT_WINDOW,
+                days=str(merchant_days),
+                last_day=candidate.isoformat(),
+            )
+    placed_day = local_date(order.placed_at, tz)
+    for ext in policy.holiday_extensions:
+        if ext.ordered_from <= placed_day <= ext.ordered_to and ext.return_by > max(
+            statutory_last, merchant_last or statutory_last
+        ):
+            merchant_last, merchant_days = ext.return_by, None
+            extension = reason(
+                "holiday_extension",
+                r.HOLIDAY_EXTENSION,
+                ordered_from=ext.ordered_from.isoformat(),
+                ordered_to=ext.ordered_to.isoformat(),
+                return_by=ext.return_by.isoformat(),
+            )
+    defect_last = pack.last_day(event_day, policy.defect_window_days, holidays)
+    return _Windows(
+        statutory_open=at < end_of_day(statutory_last, tz),
+        statutory_last=statutory_last,
+        statutory_days=statutory_days,
+        merchant_last=merchant_last,
+        merchant_days=merchant_days if merchant_last is not None else None,
+        merchant_open=merchant_last is not None and at < end_of_day(merchant_last, tz),
+        defect_last=defect_last,
+        defect_open=at < end_of_day(defect_last, tz),
+        extension=extension,
+        notes=tuple(notes),
+    )
+
+
 def _decide(
     order: OrderFacts,
     line: OrderLine,
@@ -227,7 +320,6 @@ def _decide(
     """Decide one line at `at`, for a given return reason (None: any reason)."""
     pack = policy.rules
     tz = policy.timezone
-    holidays = policy.holidays
     product = line.product
     remaining = max(line.quantity - previously_returned.get(line.line_id, 0), 0)
     said: list[Reason] = []
@@ -242,64 +334,11 @@ def _decide(
     excluded = bool(assessment.exclusions)
     final_sale = product.final_sale or product.sku in policy.final_sale_skus
 
-    statutory_last: date | None = None
-    merchant_last: date | None = None
-    defect_last: date | None = None
-    statutory_open = merchant_open = defect_open = False
-    extension_reasons: list[Reason] = []
-    if delivered_at is None:
-        # eu-14day: withdrawal is allowed before delivery; cn-7day: nothing to return yet.
-        statutory_open = pack.code == EU_14DAY
-    else:
-        event_day = local_date(delivered_at, tz)
-        statutory_last = pack.last_day(event_day, pack.days, holidays)
-        if pack.code == EU_14DAY and not order.withdrawal_info_given:
-            # RULES.md eu-14day: not informed of the right -> 12 more months (CRD Art. 10),
-            # counted from the period's last day, then the 1182/71 end rule again.
-            unrolled = event_day + timedelta(days=pack.days)
-            statutory_last = roll_to_working_day(add_months(unrolled, 12), holidays)
-            said.append(
-                reason(
-                    "withdrawal_info_missing_extension",
-                    r.WITHDRAWAL_INFO_MISSING_EXTENSION,
-                    last_day=statutory_last.isoformat(),
-                )
-            )
-        statutory_open = at < end_of_day(statutory_last, tz)
-
-        merchant_days = policy.product_windows.get(product.sku)
-        if merchant_days is None:
-            merchant_days = policy.category_windows.get(normalise_category(product.category))
-        if merchant_days is not None:
-            candidate = pack.last_day(event_day, merchant_days, holidays)
-            if candidate > statutory_last:
-                merchant_last = candidate
-                extension_reasons.append(
-                    reason(
-                        "merchant_window",
-                        r.MERCHANT_WINDOW,
-                        days=str(merchant_days),
-                        last_day=candidate.isoformat(),
-                    )
-                )
-        placed_day = local_date(order.placed_at, tz)
-        for ext in policy.holiday_extensions:
-            if not ext.ordered_from <= placed_day <= ext.ordered_to:
-                continue
-            if ext.return_by > max(statutory_last, merchant_last or statutory_last):
-                merchant_last = ext.return_by
-                extension_reasons = [
-                    reason(
-                        "holiday_extension",
-                        r.HOLIDAY_EXTENSION,
-                        ordered_from=ext.ordered_from.isoformat(),
-                        ordered_to=ext.ordered_to.isoformat(),
-                        return_by=ext.return_by.isoformat(),
-                    )
-                ]
-        merchant_open = merchant_last is not None and at < end_of_day(merchant_last, tz)
-        defect_last = pack.last_day(event_day, policy.defect_window_days, holidays)
-        defect_open = at < end_of_day(defect_last, tz)
+    windows = _windows(order, line, policy, at, delivered_at)
+    said.extend(windows.notes)
+    statutory_open, merchant_open = windows.statutory_open, windows.merchant_open
+    statutory_last, merchant_last = windows.statutory_last, windows.merchant_last
+    defect_last, defect_open = windows.defect_last, windows.defect_open
 
     statutory = statutory_open and not excluded
     # RULES.md "Merchant rules": final sale refuses only outside the statutory right.
@@ -309,12 +348,13 @@ def _decide(
     is_fault = return_reason in FAULT_REASONS
 
     # The window a no-reason return is judged by: the merchant's, when it applies and is longer.
-    if excluded or delivered_at is None:
-        last_day = None
-    elif merchant_last is not None and not final_sale:
-        last_day = merchant_last
-    else:
-        last_day = statutory_last
+    last_day: date | None = None
+    window_days: int | None = None
+    if not excluded and delivered_at is not None:
+        if merchant_last is not None and not final_sale:
+            last_day, window_days = merchant_last, windows.merchant_days
+        else:
+            last_day, window_days = statutory_last, windows.statutory_days
 
     if delivered_at is None:
         if pack.code == EU_14DAY:
@@ -324,13 +364,17 @@ def _decide(
     elif last_day is not None:
         if no_reason_ok:
             said.append(reason("window_open", r.WINDOW_OPEN, last_day=last_day.isoformat()))
-        else:
-            days = (last_day - local_date(delivered_at, tz)).days
+        elif window_days is not None:
             said.append(
                 reason(
-                    "window_closed", r.WINDOW_CLOSED, days=str(days), last_day=last_day.isoformat()
+                    "window_closed",
+                    r.WINDOW_CLOSED,
+                    days=str(window_days),
+                    last_day=last_day.isoformat(),
                 )
             )
+        else:
+            said.append(reason("window_closed", r.WINDOW_CLOSED_ON, last_day=last_day.isoformat()))
     if statutory:
         if final_sale and statutory_last is not None:
             said.append(
@@ -346,8 +390,8 @@ def _decide(
             )
     if final_sale and not statutory and not excluded and delivered_at is not None:
         said.append(reason("final_sale", r.FINAL_SALE))
-    if not excluded and not final_sale:
-        said.extend(extension_reasons)
+    if not excluded and not final_sale and windows.extension is not None:
+        said.append(windows.extension)
     said.extend(assessment.exclusions)
     said.extend(assessment.notes)
 
@@ -591,7 +635,12 @@ def evaluate(
                     units = 0
                     eligible = False
         decisions.append(
-            replace(decision, eligible=eligible, reasons=decision.reasons + tuple(extra))
+            replace(
+                decision,
+                eligible=eligible,
+                statutory=decision.statutory and eligible,
+                reasons=decision.reasons + tuple(extra),
+            )
         )
 
         before = previous.get(line.line_id, 0)

@@ -76,7 +76,10 @@ def format_evaluation(ev: Evaluation, tz: str) -> str:
     else:
         due = next((x for x in refund.reasons if x.code == "refund_due_after_receipt"), None)
         out.append(f"  Refund due: {due.text if due else 'not set'}")
-    notes = [x for x in refund.reasons if x.code not in {"refund_due_by"}]
+    # The due date was printed above; the other notes explain amounts and terms.
+    notes = [
+        x for x in refund.reasons if x.code not in {"refund_due_by", "refund_due_after_receipt"}
+    ]
     if notes:
         out += ["", "Refund notes"]
         out.extend(f"  - {item.text}" for item in notes)

@@ -53,6 +53,7 @@ WINDOW_OPEN_BEFORE_DELIVERY = N_(
     "last parcel of the order."
 )
 WINDOW_CLOSED = N_("The {days}-day return window ended on {last_day}.")
+WINDOW_CLOSED_ON = N_("The return window ended on {last_day}.")
 STATUTORY_RIGHT = N_("The law gives you {days} days to return this item without a reason ({pack}).")
 STATUTORY_RIGHT_OVER_FINAL_SALE = N_(
     "This item is marked final sale, but the law still lets you return it until {last_day}."
@@ -103,7 +104,6 @@ EXCLUSION_NOT_CONFIRMED = N_(
     "at purchase, so the right to return it still applies."
 )
 FINAL_SALE = N_("Final sale items can't be returned after the statutory window.")
-FINAL_SALE_NO_STATUTORY_RIGHT = N_("Final sale items can't be returned without a reason.")
 ALREADY_RETURNED = N_("All units of this item have already been returned.")
 QUANTITY_EXCEEDS_REMAINING = N_(
     "You asked to return {requested} units, but only {remaining} can still be returned."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 
@@ -66,6 +67,13 @@ def test_a_product_window_overrides_its_category_window():
     order = make_order(make_line("L1", sku="SKU-1"))
     decision = only(decide_lines(order, policy, at(DAY_20)))
     assert decision.last_day == date(2027, 1, 9)
+
+
+def test_a_closed_merchant_window_names_its_own_length():
+    policy = make_policy(windows={"categories": {"apparel": 15}})
+    decision = only(decide_lines(make_order(), policy, at(DAY_20)))
+    closed = next(r for r in decision.reasons if r.code == "window_closed")
+    assert closed.text == "The 15-day return window ended on 2026-11-25."
 
 
 def test_a_category_window_does_not_reach_other_categories():
@@ -482,8 +490,6 @@ def test_the_digest_depends_on_the_rules_not_on_key_order_or_version():
 
 
 def test_the_digest_is_the_sha256_of_the_canonical_json():
-    import hashlib
-
     policy = load_policy(RICH)
     text = json.dumps(policy.document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert policy.digest == hashlib.sha256(text.encode()).hexdigest()
