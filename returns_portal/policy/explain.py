@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from returns_portal.policy.engine import Evaluation, LineDecision
+from returns_portal.policy.decisions import LineDecision
+from returns_portal.policy.engine import Evaluation
 from returns_portal.policy.money import format_money
 
 

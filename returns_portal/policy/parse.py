@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from returns_portal.policy.engine import check_request_lines
+from returns_portal.policy.decisions import check_request_lines
 from returns_portal.policy.errors import ErrorCollector, PolicyInputError
 from returns_portal.policy.facts import (
     Inspection,
