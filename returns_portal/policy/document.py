@@ -227,208 +227,266 @@ def _fee(reader: _Reader, value: object, path: str, pack: Pack) -> tuple[Any, li
     return {kind: amount, "applies_to_statutory": False}, violations
 
 
+class _Loader(_Reader):
+    """Read one document section by section into its canonical form, noting violations."""
+
+    def __init__(self, doc: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.violations: list[Violation] = []
+        self.tz: ZoneInfo | None = None
+        self.top = self.mapping(doc, "", tuple(default_document()))
+        code = self.string(self.top.get("pack", DEFAULT_PACK), "pack") or DEFAULT_PACK
+        pack = PACKS.get(code)
+        if pack is None:
+            self.violations.append(
+                Violation("pack", PACK_RIGHT, f"unknown pack {code!r}; use one of {sorted(PACKS)}")
+            )
+            pack = PACKS[DEFAULT_PACK]  # keep checking the rest against the default pack
+        self.pack = pack
+        self.out = default_document(pack.code)
+        self.out["pack"] = code
+
+    def read_zone(self) -> None:
+        """Check the time zone; windows are counted in it."""
+        tz: ZoneInfo | None = None
+        tz_name = self.string(self.top.get("timezone", self.out["timezone"]), "timezone")
+        if tz_name is not None:
+            try:
+                tz = ZoneInfo(tz_name)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.violations.append(
+                    Violation("timezone", TIMEZONE_RIGHT, f"unknown time zone {tz_name!r}")
+                )
+            self.out["timezone"] = tz_name
+        self.tz = tz
+
+    def read_holidays(self) -> None:
+        """Read the public holidays (eu-14day rolls periods past them)."""
+        holidays: set[date] = set()
+        if "holidays" in self.top:
+            for i, item in enumerate(self.string_list(self.top["holidays"], "holidays")):
+                day = self.iso_date(item, f"holidays.{i}")
+                if day is not None:
+                    holidays.add(day)
+        self.out["holidays"] = [d.isoformat() for d in sorted(holidays)]
+
+    def read_windows(self) -> None:
+        """Read category and product windows; refuse any shorter than the pack's."""
+        windows = self.mapping(self.top.get("windows", {}), "windows", ("categories", "products"))
+        for kind in ("categories", "products"):
+            path = f"windows.{kind}"
+            entries = self.mapping(windows.get(kind, {}), path, None)
+            for key, value in entries.items():
+                days = self.integer(value, f"{path}.{key}", 1)
+                if days is None:
+                    continue
+                name = normalise_category(key) if kind == "categories" else key
+                self.out["windows"][kind][name] = days
+                if days < self.pack.days:
+                    # RULES.md "Merchant rules": a merchant window may only extend the law's.
+                    self.violations.append(
+                        Violation(
+                            f"{path}.{key}",
+                            self.pack.right,
+                            f"a {days}-day window is shorter than "
+                            f"the statutory {self.pack.days} days",
+                        )
+                    )
+
+    def read_holiday_extensions(self) -> None:
+        """Read holiday extensions: orders in a date range returnable until a date."""
+        extensions: list[HolidayExtension] = []
+        raw_extensions = self.top.get("holiday_extensions", [])
+        if not isinstance(raw_extensions, list):
+            self.errors.add("holiday_extensions", "must be a list")
+            raw_extensions = []
+        for i, raw in enumerate(raw_extensions):
+            path = f"holiday_extensions.{i}"
+            entry = self.mapping(raw, path, ("ordered_from", "ordered_to", "return_by"))
+            dates = {
+                key: self.iso_date(entry.get(key), f"{path}.{key}")
+                for key in ("ordered_from", "ordered_to", "return_by")
+            }
+            start, end, until = dates["ordered_from"], dates["ordered_to"], dates["return_by"]
+            if start is None or end is None or until is None:
+                continue
+            if start > end:
+                self.errors.add(f"{path}.ordered_to", "must not be before ordered_from")
+                continue
+            extensions.append(HolidayExtension(start, end, until))
+        extensions.sort(key=lambda e: (e.ordered_from, e.ordered_to, e.return_by))
+        self.out["holiday_extensions"] = [
+            {
+                "ordered_from": e.ordered_from.isoformat(),
+                "ordered_to": e.ordered_to.isoformat(),
+                "return_by": e.return_by.isoformat(),
+            }
+            for e in extensions
+        ]
+
+    def read_final_sale(self) -> None:
+        """Read the SKUs the merchant marks final sale."""
+        if "final_sale_skus" in self.top:
+            self.out["final_sale_skus"] = sorted(
+                set(self.string_list(self.top["final_sale_skus"], "final_sale_skus"))
+            )
+
+    def read_defect(self) -> None:
+        """Read the defect window; refuse one shorter than the pack's window."""
+        defect = self.mapping(
+            self.top.get("defect", {}), "defect", ("window_days", "photos_required")
+        )
+        if "window_days" in defect:
+            days = self.integer(defect["window_days"], "defect.window_days", 1)
+            if days is not None:
+                self.out["defect"]["window_days"] = days
+                if days < self.pack.days:
+                    self.violations.append(
+                        Violation(
+                            "defect.window_days",
+                            self.pack.right,
+                            f"a {days}-day defect window is shorter than "
+                            f"the statutory {self.pack.days} days",
+                        )
+                    )
+        if "photos_required" in defect:
+            photos = self.boolean(defect["photos_required"], "defect.photos_required")
+            if photos is not None:
+                self.out["defect"]["photos_required"] = photos
+
+    def read_restocking_fees(self) -> None:
+        """Read restocking fees; refuse any that would apply to statutory returns."""
+        restock = self.mapping(
+            self.top.get("restocking_fee", {}), "restocking_fee", ("categories", "default")
+        )
+        fees = self.mapping(restock.get("categories", {}), "restocking_fee.categories", None)
+        for key, value in fees.items():
+            fee, found = _fee(self, value, f"restocking_fee.categories.{key}", self.pack)
+            self.out["restocking_fee"]["categories"][normalise_category(key)] = fee
+            self.violations.extend(found)
+        fee, found = _fee(self, restock.get("default"), "restocking_fee.default", self.pack)
+        self.out["restocking_fee"]["default"] = fee
+        self.violations.extend(found)
+
+    def read_return_shipping(self) -> None:
+        """Read who pays return shipping and what the label costs."""
+        shipping = self.mapping(
+            self.top.get("return_shipping", {}),
+            "return_shipping",
+            ("paid_by", "label_cost", "free_above"),
+        )
+        if "paid_by" in shipping:
+            paid_by = shipping["paid_by"]
+            if paid_by in PAID_BY:
+                self.out["return_shipping"]["paid_by"] = paid_by
+            else:
+                self.errors.add("return_shipping.paid_by", f"must be one of {', '.join(PAID_BY)}")
+        if "label_cost" in shipping:
+            cost = self.integer(shipping["label_cost"], "return_shipping.label_cost")
+            self.out["return_shipping"]["label_cost"] = cost if cost is not None else 0
+        if "free_above" in shipping:
+            self.out["return_shipping"]["free_above"] = self.optional_integer(
+                shipping["free_above"], "return_shipping.free_above"
+            )
+
+    def read_methods(self) -> None:
+        """Read the return methods offered."""
+        if "methods" in self.top:
+            self.out["methods"] = self.choices(
+                self.top["methods"], "methods", tuple(m.value for m in ReturnMethod)
+            )
+
+    def read_resolutions(self) -> None:
+        """Read the resolutions offered, the store-credit bonus and exchange-only categories."""
+        resolutions = self.mapping(
+            self.top.get("resolutions", {}),
+            "resolutions",
+            ("allowed", "store_credit_bonus_percent", "exchange_only_categories"),
+        )
+        if "allowed" in resolutions:
+            self.out["resolutions"]["allowed"] = self.choices(
+                resolutions["allowed"], "resolutions.allowed", tuple(r.value for r in Resolution)
+            )
+        if "store_credit_bonus_percent" in resolutions:
+            bonus = self.integer(
+                resolutions["store_credit_bonus_percent"], "resolutions.store_credit_bonus_percent"
+            )
+            self.out["resolutions"]["store_credit_bonus_percent"] = bonus or 0
+        if "exchange_only_categories" in resolutions:
+            categories = self.string_list(
+                resolutions["exchange_only_categories"], "resolutions.exchange_only_categories"
+            )
+            self.out["resolutions"]["exchange_only_categories"] = sorted(
+                {normalise_category(c) for c in categories}
+            )
+
+    def read_refund_deadline(self) -> None:
+        """Read the refund deadline; refuse one later than the pack's."""
+        if self.top.get("refund_within_days") is not None:
+            days = self.integer(self.top["refund_within_days"], "refund_within_days", 1)
+            self.out["refund_within_days"] = days
+            if days is not None and days > self.pack.refund_days:
+                self.violations.append(
+                    Violation(
+                        "refund_within_days",
+                        self.pack.refund_right,
+                        f"{days} days is longer than the statutory {self.pack.refund_days} days",
+                    )
+                )
+
+    def read_approval(self) -> None:
+        """Read the refund approval thresholds."""
+        approval = self.mapping(
+            self.top.get("approval", {}), "approval", ("auto_approve_below", "two_approvers_above")
+        )
+        for key in ("auto_approve_below", "two_approvers_above"):
+            if key in approval:
+                self.out["approval"][key] = self.optional_integer(approval[key], f"approval.{key}")
+        below, above = (
+            self.out["approval"]["auto_approve_below"],
+            self.out["approval"]["two_approvers_above"],
+        )
+        if below is not None and above is not None and above < below:
+            self.errors.add("approval.two_approvers_above", "must not be below auto_approve_below")
+
+    def read_abuse(self) -> None:
+        """Read the abuse limit that sends returns to review."""
+        abuse = self.mapping(self.top.get("abuse", {}), "abuse", ("max_returns", "within_days"))
+        if "max_returns" in abuse:
+            self.out["abuse"]["max_returns"] = self.optional_integer(
+                abuse["max_returns"], "abuse.max_returns", 1
+            )
+        if "within_days" in abuse:
+            within = self.integer(abuse["within_days"], "abuse.within_days", 1)
+            self.out["abuse"]["within_days"] = within if within is not None else 90
+
+
 def load_policy(doc: Mapping[str, Any], version: int | None = None) -> Policy:
     """Validate a merchant document over its pack; raise PolicyInputError or PolicyRefused."""
-    reader = _Reader()
-    violations: list[Violation] = []
     if not isinstance(doc, Mapping):
         raise PolicyInputError({"": ["the policy document must be an object"]})
-    top = reader.mapping(doc, "", tuple(default_document()))
-
-    pack_code = reader.string(top.get("pack", DEFAULT_PACK), "pack") or DEFAULT_PACK
-    pack = PACKS.get(pack_code)
-    if pack is None:
-        violations.append(
-            Violation("pack", PACK_RIGHT, f"unknown pack {pack_code!r}; use one of {sorted(PACKS)}")
-        )
-        pack = PACKS[DEFAULT_PACK]  # keep checking the rest against the default pack
-    out = default_document(pack.code)
-    out["pack"] = pack_code
-
-    tz: ZoneInfo | None = None
-    tz_name = reader.string(top.get("timezone", out["timezone"]), "timezone")
-    if tz_name is not None:
-        try:
-            tz = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            violations.append(
-                Violation("timezone", TIMEZONE_RIGHT, f"unknown time zone {tz_name!r}")
-            )
-        out["timezone"] = tz_name
-
-    holidays: set[date] = set()
-    if "holidays" in top:
-        for i, item in enumerate(reader.string_list(top["holidays"], "holidays")):
-            day = reader.iso_date(item, f"holidays.{i}")
-            if day is not None:
-                holidays.add(day)
-    out["holidays"] = [d.isoformat() for d in sorted(holidays)]
-
-    windows = reader.mapping(top.get("windows", {}), "windows", ("categories", "products"))
-    for kind in ("categories", "products"):
-        path = f"windows.{kind}"
-        entries = reader.mapping(windows.get(kind, {}), path, None)
-        for key, value in entries.items():
-            days = reader.integer(value, f"{path}.{key}", 1)
-            if days is None:
-                continue
-            name = normalise_category(key) if kind == "categories" else key
-            out["windows"][kind][name] = days
-            if days < pack.days:
-                # RULES.md "Merchant rules": a merchant window may only extend the law's.
-                violations.append(
-                    Violation(
-                        f"{path}.{key}",
-                        pack.right,
-                        f"a {days}-day window is shorter than the statutory {pack.days} days",
-                    )
-                )
-
-    extensions: list[HolidayExtension] = []
-    raw_extensions = top.get("holiday_extensions", [])
-    if not isinstance(raw_extensions, list):
-        reader.errors.add("holiday_extensions", "must be a list")
-        raw_extensions = []
-    for i, raw in enumerate(raw_extensions):
-        path = f"holiday_extensions.{i}"
-        entry = reader.mapping(raw, path, ("ordered_from", "ordered_to", "return_by"))
-        dates = {
-            key: reader.iso_date(entry.get(key), f"{path}.{key}")
-            for key in ("ordered_from", "ordered_to", "return_by")
-        }
-        start, end, until = dates["ordered_from"], dates["ordered_to"], dates["return_by"]
-        if start is None or end is None or until is None:
-            continue
-        if start > end:
-            reader.errors.add(f"{path}.ordered_to", "must not be before ordered_from")
-            continue
-        extensions.append(HolidayExtension(start, end, until))
-    extensions.sort(key=lambda e: (e.ordered_from, e.ordered_to, e.return_by))
-    out["holiday_extensions"] = [
-        {
-            "ordered_from": e.ordered_from.isoformat(),
-            "ordered_to": e.ordered_to.isoformat(),
-            "return_by": e.return_by.isoformat(),
-        }
-        for e in extensions
-    ]
-
-    if "final_sale_skus" in top:
-        out["final_sale_skus"] = sorted(
-            set(reader.string_list(top["final_sale_skus"], "final_sale_skus"))
-        )
-
-    defect = reader.mapping(top.get("defect", {}), "defect", ("window_days", "photos_required"))
-    if "window_days" in defect:
-        days = reader.integer(defect["window_days"], "defect.window_days", 1)
-        if days is not None:
-            out["defect"]["window_days"] = days
-            if days < pack.days:
-                violations.append(
-                    Violation(
-                        "defect.window_days",
-                        pack.right,
-                        f"a {days}-day defect window is shorter than "
-                        f"the statutory {pack.days} days",
-                    )
-                )
-    if "photos_required" in defect:
-        photos = reader.boolean(defect["photos_required"], "defect.photos_required")
-        if photos is not None:
-            out["defect"]["photos_required"] = photos
-
-    restock = reader.mapping(
-        top.get("restocking_fee", {}), "restocking_fee", ("categories", "default")
-    )
-    fees = reader.mapping(restock.get("categories", {}), "restocking_fee.categories", None)
-    for key, value in fees.items():
-        fee, found = _fee(reader, value, f"restocking_fee.categories.{key}", pack)
-        out["restocking_fee"]["categories"][normalise_category(key)] = fee
-        violations.extend(found)
-    fee, found = _fee(reader, restock.get("default"), "restocking_fee.default", pack)
-    out["restocking_fee"]["default"] = fee
-    violations.extend(found)
-
-    shipping = reader.mapping(
-        top.get("return_shipping", {}), "return_shipping", ("paid_by", "label_cost", "free_above")
-    )
-    if "paid_by" in shipping:
-        paid_by = shipping["paid_by"]
-        if paid_by in PAID_BY:
-            out["return_shipping"]["paid_by"] = paid_by
-        else:
-            reader.errors.add("return_shipping.paid_by", f"must be one of {', '.join(PAID_BY)}")
-    if "label_cost" in shipping:
-        cost = reader.integer(shipping["label_cost"], "return_shipping.label_cost")
-        out["return_shipping"]["label_cost"] = cost if cost is not None else 0
-    if "free_above" in shipping:
-        out["return_shipping"]["free_above"] = reader.optional_integer(
-            shipping["free_above"], "return_shipping.free_above"
-        )
-
-    if "methods" in top:
-        out["methods"] = reader.choices(
-            top["methods"], "methods", tuple(m.value for m in ReturnMethod)
-        )
-
-    resolutions = reader.mapping(
-        top.get("resolutions", {}),
-        "resolutions",
-        ("allowed", "store_credit_bonus_percent", "exchange_only_categories"),
-    )
-    if "allowed" in resolutions:
-        out["resolutions"]["allowed"] = reader.choices(
-            resolutions["allowed"], "resolutions.allowed", tuple(r.value for r in Resolution)
-        )
-    if "store_credit_bonus_percent" in resolutions:
-        bonus = reader.integer(
-            resolutions["store_credit_bonus_percent"], "resolutions.store_credit_bonus_percent"
-        )
-        out["resolutions"]["store_credit_bonus_percent"] = bonus or 0
-    if "exchange_only_categories" in resolutions:
-        categories = reader.string_list(
-            resolutions["exchange_only_categories"], "resolutions.exchange_only_categories"
-        )
-        out["resolutions"]["exchange_only_categories"] = sorted(
-            {normalise_category(c) for c in categories}
-        )
-
-    if top.get("refund_within_days") is not None:
-        days = reader.integer(top["refund_within_days"], "refund_within_days", 1)
-        out["refund_within_days"] = days
-        if days is not None and days > pack.refund_days:
-            violations.append(
-                Violation(
-                    "refund_within_days",
-                    pack.refund_right,
-                    f"{days} days is longer than the statutory {pack.refund_days} days",
-                )
-            )
-
-    approval = reader.mapping(
-        top.get("approval", {}), "approval", ("auto_approve_below", "two_approvers_above")
-    )
-    for key in ("auto_approve_below", "two_approvers_above"):
-        if key in approval:
-            out["approval"][key] = reader.optional_integer(approval[key], f"approval.{key}")
-    below, above = out["approval"]["auto_approve_below"], out["approval"]["two_approvers_above"]
-    if below is not None and above is not None and above < below:
-        reader.errors.add("approval.two_approvers_above", "must not be below auto_approve_below")
-
-    abuse = reader.mapping(top.get("abuse", {}), "abuse", ("max_returns", "within_days"))
-    if "max_returns" in abuse:
-        out["abuse"]["max_returns"] = reader.optional_integer(
-            abuse["max_returns"], "abuse.max_returns", 1
-        )
-    if "within_days" in abuse:
-        within = reader.integer(abuse["within_days"], "abuse.within_days", 1)
-        out["abuse"]["within_days"] = within if within is not None else 90
-
-    reader.errors.raise_if_any()
-    if violations:
-        raise PolicyRefused(violations)
-    assert tz is not None  # an unknown time zone is a violation, a missing one a type error
-    return _build(out, pack, tz, version)
+    loader = _Loader(doc)
+    for section in (
+        loader.read_zone,
+        loader.read_holidays,
+        loader.read_windows,
+        loader.read_holiday_extensions,
+        loader.read_final_sale,
+        loader.read_defect,
+        loader.read_restocking_fees,
+        loader.read_return_shipping,
+        loader.read_methods,
+        loader.read_resolutions,
+        loader.read_refund_deadline,
+        loader.read_approval,
+        loader.read_abuse,
+    ):
+        section()
+    loader.errors.raise_if_any()
+    if loader.violations:
+        raise PolicyRefused(loader.violations)
+    assert loader.tz is not None  # an unknown time zone is a violation, a missing one an error
+    return _build(loader.out, loader.pack, loader.tz, version)
 
 
 def _parse_fee(value: Mapping[str, Any] | None) -> Fee | None:
