@@ -434,3 +434,22 @@ def test_before_receipt_the_refund_due_date_is_stated_as_a_promise():
     assert evaluation.refund.refund_due_by is None
     due = next(r for r in evaluation.refund.reasons if r.code == "refund_due_after_receipt")
     assert due.text == "The refund is due within 7 days after we receive your return."
+
+
+def test_a_gift_shared_by_several_units_is_owed_only_when_the_last_of_them_comes_back():
+    order = make_order(
+        make_line("MAIN", price=10000, quantity=2),
+        make_line("GIFT", price=0, gift_of="MAIN", gift_value=1500),
+    )
+    # The customer keeps one unit, and with it the right to the gift.
+    first = evaluate(order, make_request(ask("MAIN", 1)), make_policy())
+    assert first.refund.deductions == ()
+    second = evaluate(
+        order, make_request(ask("MAIN", 1), previously_returned={"MAIN": 1}), make_policy()
+    )
+    assert [d.code for d in second.refund.deductions] == ["gift_not_returned"]
+
+
+def test_a_faulty_item_coming_back_does_not_break_the_free_shipping_threshold():
+    request = make_request(ask("A", reason=ReturnReason.DEFECTIVE))
+    assert evaluate(threshold_order(), request, make_policy()).refund.deductions == ()

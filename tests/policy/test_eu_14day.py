@@ -287,3 +287,11 @@ def test_a_refund_deadline_on_a_weekend_runs_to_the_next_working_day():
     request = make_request(ask(), requested_at="2026-11-07T10:00:00+01:00")
     evaluation = evaluate(eu_order(delivered_at="2026-11-06T10:00:00+01:00"), request, eu_policy())
     assert evaluation.refund.refund_due_by == date(2026, 11, 23)
+
+
+def test_a_late_return_accepted_by_the_shop_is_not_a_withdrawal_and_refunds_no_delivery():
+    policy = eu_policy(windows={"categories": {"apparel": 60}})
+    request = make_request(ask("A"), ask("B"), requested_at="2026-12-15T10:00:00+01:00")
+    evaluation = evaluate(delivery_order(), request, policy)
+    assert all(d.eligible and not d.statutory for d in evaluation.decisions)
+    assert evaluation.refund.shipping == 0

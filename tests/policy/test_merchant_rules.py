@@ -503,3 +503,27 @@ def test_an_evaluation_records_the_policy_it_was_decided_under():
         policy.digest,
         "cn-7day",
     )
+
+
+def test_a_label_dearer_than_the_refund_is_capped_at_zero_and_the_cap_explained():
+    policy = make_policy(return_shipping={"label_cost": 800})
+    evaluation = evaluate(make_order(make_line("L1", price=500)), make_request(ask()), policy)
+    assert [(d.code, d.amount) for d in evaluation.refund.deductions] == [
+        ("return_label_cost", 500)
+    ]
+    assert evaluation.refund.total == 0
+    capped = next(r for r in evaluation.refund.reasons if r.code == "deduction_capped")
+    assert capped.params == {
+        "deduction": "return_label_cost",
+        "wanted": "CNY 8.00",
+        "amount": "CNY 5.00",
+    }
+
+
+def test_units_already_returned_are_not_offered_again():
+    order = make_order(make_line("L1", quantity=3))
+    partly = only(decide_lines(order, make_policy(), at(DAY_3), {"L1": 2}))
+    assert (partly.eligible, partly.remaining_qty) == (True, 1)
+    done = only(decide_lines(order, make_policy(), at(DAY_3), {"L1": 3}))
+    assert (done.eligible, done.remaining_qty, done.allowed_reasons) == (False, 0, ())
+    assert "already_returned" in codes(done.reasons)
