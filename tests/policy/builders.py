@@ -24,6 +24,7 @@ from returns_portal.policy import (
 
 SIGNED = "2026-11-10T23:30:00+08:00"
 PLACED = "2026-11-08T10:00:00+08:00"
+PRODUCT_FLAGS = frozenset(Product.__dataclass_fields__) - {"sku", "category"}
 
 
 def at(text: str) -> datetime:
@@ -34,6 +35,7 @@ def at(text: str) -> datetime:
 
 
 def make_product(sku: str = "SKU-1", category: str = "apparel", **facts: Any) -> Product:
+    """Build a product; flags not given are False."""
     return Product(sku=sku, category=category, **facts)
 
 
@@ -45,17 +47,13 @@ def make_line(
     category: str = "apparel",
     sku: str | None = None,
     product: Product | None = None,
-    **money: Any,
+    **facts: Any,
 ) -> OrderLine:
-    """Build a line; product facts not given default to an apparel item."""
-    product_facts = {
-        key: money.pop(key)
-        for key in list(money)
-        if key in Product.__dataclass_fields__ and key not in {"sku", "category"}
-    }
+    """Build a line; `facts` may mix product flags (final_sale=True) and line money (tax=100)."""
+    product_facts = {key: facts.pop(key) for key in list(facts) if key in PRODUCT_FLAGS}
     if product is None:
         product = make_product(sku or f"SKU-{line_id}", category, **product_facts)
-    return OrderLine(line_id=line_id, product=product, quantity=quantity, unit_price=price, **money)
+    return OrderLine(line_id=line_id, product=product, quantity=quantity, unit_price=price, **facts)
 
 
 def make_order(
@@ -93,6 +91,7 @@ def ask(
     reason: ReturnReason = ReturnReason.NO_REASON,
     resolution: Resolution = Resolution.REFUND,
 ) -> RequestedLine:
+    """Ask to return `quantity` units of a line, by default without a reason, for a refund."""
     return RequestedLine(line_id, quantity, reason, resolution)
 
 
@@ -103,6 +102,7 @@ def make_request(
     label_cost: int | None = None,
     previously_returned: Mapping[str, int] | None = None,
 ) -> ReturnRequest:
+    """Build a request made two days after the default signing, in Shanghai."""
     return ReturnRequest(
         requested_at=at(requested_at),
         lines=lines or (ask(),),
@@ -123,10 +123,12 @@ def found(
     diminished_value: int = 0,
     **answers: bool,
 ) -> LineFindings:
+    """Record what the warehouse found for one line; checklist answers as keywords."""
     return LineFindings(line_id, received_qty, answers, diminished_value)
 
 
 def inspected(
     *findings: LineFindings, received_at: str = "2026-11-15T14:00:00+08:00"
 ) -> Inspection:
+    """Build an inspection received on 15 Nov 2026 (Shanghai) from line findings."""
     return Inspection(at(received_at), {f.line_id: f for f in findings})
