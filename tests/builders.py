@@ -39,3 +39,27 @@ def make_order(number: str = "1001", **overrides: Any) -> dict[str, Any]:
     }  # fmt: skip
     order.update(overrides)
     return copy.deepcopy(order)
+
+
+def make_return(number: str, order_number: str = "1001", **quantities: int) -> Any:
+    """Store a return of `quantities` (line_ref=units) of a stored order, status requested."""
+    from returns_portal.extensions import db
+    from returns_portal.orders.services import load_order
+    from returns_portal.returns.models import Return, ReturnItem
+
+    order = load_order(order_number)
+    assert order is not None
+    lines = {line.line_ref: line for line in order.lines}
+    rma = Return(number=number, order_id=order.id, method="label")
+    for line_ref, quantity in quantities.items():
+        rma.items.append(
+            ReturnItem(
+                order_line_id=lines[line_ref].id,
+                quantity=quantity,
+                reason="changed_mind",
+                resolution="refund",
+            )
+        )
+    db.session.add(rma)
+    db.session.commit()
+    return rma

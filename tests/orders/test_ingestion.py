@@ -7,7 +7,7 @@ from returns_portal.audit.models import AuditEvent
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order, OrderLine, ParcelItem
 from returns_portal.orders.services import OrderInvalid, load_order, order_to_dict, upsert_order
-from tests.builders import make_order
+from tests.builders import make_order, make_return
 
 
 def count(model: type) -> int:
@@ -138,18 +138,8 @@ def test_a_payment_already_recorded_for_another_order_is_refused(session):
 
 
 def test_a_line_that_is_in_a_return_cannot_be_dropped(session):
-    from returns_portal.returns.models import Return, ReturnItem
-
     upsert_order(make_order())
-    order = load_order("1001")
-    rma = Return(number="R-TEST-01", order_id=order.id, method="label")
-    rma.items.append(
-        ReturnItem(
-            order_line_id=order.lines[1].id, quantity=1, reason="defective", resolution="refund"
-        )
-    )
-    db.session.add(rma)
-    db.session.commit()
+    make_return("R-TEST-01", L2=1)
     smaller = make_order()
     smaller["lines"] = smaller["lines"][:1]
     smaller["parcels"] = smaller["parcels"][:1]

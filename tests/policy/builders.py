@@ -132,3 +132,14 @@ def inspected(
 ) -> Inspection:
     """Build an inspection received on 15 Nov 2026 (Shanghai) from line findings."""
     return Inspection(at(received_at), {f.line_id: f for f in findings})
+
+
+def codes(reasons):
+    """Return the machine codes of `reasons`, in order."""
+    return [r.code for r in reasons]
+
+
+def only(decisions):
+    """Return the single decision of a one-line order."""
+    (decision,) = decisions
+    return decision

@@ -17,23 +17,15 @@ from returns_portal.policy import (
 from tests.policy.builders import (
     ask,
     at,
+    codes,
     found,
     inspected,
     make_line,
     make_order,
     make_policy,
     make_request,
+    only,
 )
-
-
-def codes(reasons):
-    return [r.code for r in reasons]
-
-
-def only(decisions):
-    (decision,) = decisions
-    return decision
-
 
 # Window -------------------------------------------------------------------------------
 

@@ -16,12 +16,14 @@ from returns_portal.policy import (
 from tests.policy.builders import (
     ask,
     at,
+    codes,
     found,
     inspected,
     make_line,
     make_order,
     make_policy,
     make_request,
+    only,
 )
 
 
@@ -33,15 +35,6 @@ def eu_policy(**rules):
 def eu_order(*lines, delivered_at="2026-11-05T10:00:00+01:00", **facts):
     facts.setdefault("currency", "EUR")
     return make_order(*lines, delivered_at=delivered_at, **facts)
-
-
-def codes(reasons):
-    return [r.code for r in reasons]
-
-
-def only(decisions):
-    (decision,) = decisions
-    return decision
 
 
 # Window -------------------------------------------------------------------------------

@@ -22,25 +22,18 @@ from returns_portal.policy import (
 from tests.policy.builders import (
     ask,
     at,
+    codes,
     make_line,
     make_order,
     make_policy,
     make_request,
+    only,
 )
 
 # Signed 10 Nov 2026 (Shanghai): the statutory window's last day is 17 Nov.
 DAY_3 = "2026-11-13T12:00:00+08:00"
 DAY_10 = "2026-11-20T12:00:00+08:00"
 DAY_20 = "2026-11-30T12:00:00+08:00"
-
-
-def codes(reasons):
-    return [r.code for r in reasons]
-
-
-def only(decisions):
-    (decision,) = decisions
-    return decision
 
 
 # Windows ------------------------------------------------------------------------------

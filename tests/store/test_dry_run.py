@@ -9,7 +9,7 @@ import pytest
 from returns_portal import policy
 from returns_portal.orders.services import parse_order, upsert_order
 from returns_portal.store.services import DryRunInvalid, dry_run, order_facts
-from tests.builders import make_order
+from tests.builders import make_order, make_return
 
 # Delivered 3 Nov (L1) and 5 Nov (L2, L3) in Shanghai: L1's 7-day window ends 10 Nov.
 INSIDE = "2026-11-09T12:00:00+08:00"
@@ -70,20 +70,8 @@ def test_an_inline_policy_is_used_instead_of_the_active_one(session):
 
 
 def test_units_already_in_returns_count_against_the_line(session):
-    from returns_portal.extensions import db
-    from returns_portal.orders.services import load_order
-    from returns_portal.returns.models import Return, ReturnItem
-
     upsert_order(make_order())
-    order = load_order("1001")
-    rma = Return(number="R-TEST-02", order_id=order.id, method="label")
-    rma.items.append(
-        ReturnItem(
-            order_line_id=order.lines[0].id, quantity=2, reason="too_small", resolution="refund"
-        )
-    )
-    db.session.add(rma)
-    db.session.commit()
+    make_return("R-TEST-02", L1=2)
     with pytest.raises(DryRunInvalid) as info:
         dry_run({"order_number": "1001", "return": request(tee(1))})
     assert any(key.startswith("return.lines.0") for key in info.value.errors), info.value.errors
