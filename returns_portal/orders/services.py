@@ -59,17 +59,17 @@ def parse_order(data: Mapping[str, Any]) -> OrderIn:
     return order
 
 
+# Load an order whole in four queries, instead of one query per line and parcel.
+WHOLE_ORDER = (
+    selectinload(Order.lines),
+    selectinload(Order.parcels).selectinload(Parcel.items),
+    selectinload(Order.payments),
+)
+
+
 def load_order(number: str) -> Order | None:
     """Return the order with its lines, parcels and payments, or None."""
-    return db.session.scalar(
-        select(Order)
-        .where(Order.number == number)
-        .options(
-            selectinload(Order.lines),
-            selectinload(Order.parcels).selectinload(Parcel.items),
-            selectinload(Order.payments),
-        )
-    )
+    return db.session.scalar(select(Order).where(Order.number == number).options(*WHOLE_ORDER))
 
 
 def upsert_order(data: Mapping[str, Any] | OrderIn, actor: str = "api") -> UpsertResult:
@@ -91,7 +91,10 @@ def upsert_order(data: Mapping[str, Any] | OrderIn, actor: str = "api") -> Upser
 
 def _apply(incoming: OrderIn, actor: str) -> UpsertResult:
     order = db.session.scalar(
-        select(Order).where(Order.number == incoming.number).with_for_update()
+        select(Order)
+        .where(Order.number == incoming.number)
+        .options(*WHOLE_ORDER)
+        .with_for_update(of=Order)
     )
     created = order is None
     before = None if order is None else order_to_dict(order)

@@ -290,6 +290,18 @@ def decide_line(
                     last_day=statutory_last.isoformat(),
                 )
             )
+        elif statutory_last is not None:
+            # Name the statutory last day: past it, a longer merchant window still takes the
+            # item back, but on the merchant's terms (fees, exchange-only), not the law's.
+            said.append(
+                reason(
+                    "statutory_right",
+                    r.STATUTORY_RIGHT_UNTIL,
+                    days=str(pack.days),
+                    pack=pack.code,
+                    last_day=statutory_last.isoformat(),
+                )
+            )
         else:
             said.append(
                 reason("statutory_right", r.STATUTORY_RIGHT, days=str(pack.days), pack=pack.code)

@@ -55,6 +55,9 @@ WINDOW_OPEN_BEFORE_DELIVERY = N_(
 WINDOW_CLOSED = N_("The {days}-day return window ended on {last_day}.")
 WINDOW_CLOSED_ON = N_("The return window ended on {last_day}.")
 STATUTORY_RIGHT = N_("The law gives you {days} days to return this item without a reason ({pack}).")
+STATUTORY_RIGHT_UNTIL = N_(
+    "The law gives you {days} days to return this item without a reason ({pack}), until {last_day}."
+)
 STATUTORY_RIGHT_OVER_FINAL_SALE = N_(
     "This item is marked final sale, but the law still lets you return it until {last_day}."
 )

@@ -98,6 +98,17 @@ def test_a_holiday_extension_ignores_orders_placed_outside_its_range():
     assert decision.last_day == date(2026, 11, 17)
 
 
+def test_inside_a_longer_merchant_window_the_statutory_last_day_is_still_named():
+    policy = make_policy(windows={"categories": {"apparel": 30}})
+    order = make_order(delivered_at="2026-11-10T10:00:00+08:00")
+    decision = only(decide_lines(order, policy, at("2026-11-12T10:00:00+08:00")))
+    assert decision.statutory
+    assert decision.last_day == date(2026, 12, 10)
+    right = next(r for r in decision.reasons if r.code == "statutory_right")
+    assert right.params["last_day"] == "2026-11-17"
+    assert right.text.endswith("until 2026-11-17.")
+
+
 # Final sale ---------------------------------------------------------------------------
 
 
