@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from returns_portal import policy
@@ -53,9 +53,17 @@ def json_body() -> Any:
     return request.get_json(silent=True)
 
 
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException) -> Response:
-    return error(exc.code or 500, exc.description or exc.name)
+def init_app(app: Flask) -> None:
+    """Answer errors under /api/ in JSON, including unknown URLs and wrong methods."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response | HTTPException:
+        if not request.path.startswith(bp.url_prefix or "/api/"):
+            return exc
+        response = error(exc.code or 500, exc.description or exc.name)
+        if exc.code == 405 and exc.response is None:
+            response.headers["Allow"] = ", ".join(exc.valid_methods or ())  # type: ignore[attr-defined]
+        return response
 
 
 @bp.get("/openapi.json")

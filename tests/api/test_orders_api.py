@@ -89,3 +89,22 @@ def test_every_response_carries_the_security_headers(client):
     assert response.status_code == 200
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_unknown_api_url_is_a_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.is_json and "error" in response.json
+
+
+def test_a_wrong_method_is_a_json_405_naming_the_allowed_ones(client, auth):
+    response = client.delete("/api/v1/orders", headers=auth)
+    assert response.status_code == 405
+    assert response.is_json
+    assert "POST" in response.headers["Allow"]
+
+
+def test_pages_outside_the_api_keep_html_errors(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert not response.is_json
