@@ -50,8 +50,8 @@ def _fresh_postgres(url: str) -> None:
     except Exception as exc:  # the server is down or refuses us: say so loudly
         pytest.exit(
             f"PostgreSQL is required for this run but is not usable at {target.host}:{target.port}"
-            f" ({exc.__class__.__name__}: {exc}).\nStart it (see README, 'Development') "
-            "or run `make test-sqlite` to test on SQLite only.",
+            f" ({exc.__class__.__name__}: {exc}).\nStart PostgreSQL, point PG_TEST_URL at one "
+            "that runs, or run `make test-sqlite` to test on SQLite only.",
             returncode=3,
         )
     finally:
