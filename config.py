@@ -18,6 +18,7 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'returns_portal.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    RETURN_ADDRESS: ClassVar[dict[str, str]]
     STORE_NAME = os.environ.get("STORE_NAME", "Demo Store")
     STORE_TIMEZONE = os.environ.get("STORE_TIMEZONE", "Asia/Shanghai")
     STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "CNY")
@@ -28,12 +29,32 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = STORE_TIMEZONE  # times on pages read in the store's zone
     LANGUAGES = ("en", "zh_Hans", "es", "ro")
     WTF_CSRF_TIME_LIMIT = 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     API_MAX_ORDER_LINES = 500
+    # Customer flow
+    LOOKUP_RATE_LIMIT = "10 per minute;60 per hour"
+    LOOKUP_MIN_SECONDS = 0.3  # found or not, the lookup answers no faster than this
+    ORDER_ACCESS_MINUTES = 30
+    RETURN_LINK_DAYS = 120
+    PHOTO_MAX_BYTES = 8 * 1024 * 1024
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads
+    OUTBOX_FOLDER = os.environ.get("OUTBOX_FOLDER")  # default: instance/outbox
+    MAIL_URL = os.environ.get("MAIL_URL")  # smtp://user:pass@host:587; unset: the outbox folder
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Returns <returns@example.com>")
+    PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")  # a CJK TTF/TTC to embed; default: CID font
+    CARRIERS: list[dict[str, object]] | None = None  # None: the two built-in local carriers
+    RETURN_ADDRESS = {
+        "name": os.environ.get("RETURN_NAME", "Demo Store Returns Centre"),
+        "line1": os.environ.get("RETURN_LINE1", "88 Century Avenue, Building 3"),
+        "city": os.environ.get("RETURN_CITY", "Shanghai"),
+        "postal_code": os.environ.get("RETURN_POSTAL_CODE", "200120"),
+        "country": os.environ.get("RETURN_COUNTRY", "CN"),
+    }
 
 
 class DevelopmentConfig(Config):
@@ -52,6 +73,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PAYMENT_GATEWAY = "fake"
+    LOOKUP_MIN_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

@@ -57,13 +57,19 @@ def create_app(config_class: type | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from returns_portal import security
+    from returns_portal import filters, security, storage
     from returns_portal.database import register_engine_hooks
+    from returns_portal.notifications import mailer
     from returns_portal.refunds import gateway
+    from returns_portal.shipping import services as shipping
 
     register_engine_hooks(app)
     security.init_app(app)
     gateway.init_app(app)
+    storage.init_app(app)
+    mailer.init_app(app)
+    shipping.init_app(app)
+    filters.init_app(app)
 
     from returns_portal.accounts.cli import tokens_cli
     from returns_portal.accounts.models import User

@@ -2,7 +2,14 @@
 
 from returns_portal.accounts.models import ApiToken, User
 from returns_portal.audit.models import AuditEvent
-from returns_portal.orders.models import Order, OrderLine, Parcel, ParcelItem, Payment
+from returns_portal.orders.models import (
+    Order,
+    OrderLine,
+    Parcel,
+    ParcelItem,
+    Payment,
+    StockLevel,
+)
 from returns_portal.receiving.models import Inspection, InspectionItem
 from returns_portal.refunds.models import Refund, RefundApproval, StoreCreditEntry
 from returns_portal.returns.models import Return, ReturnItem
@@ -12,6 +19,6 @@ from returns_portal.store.models import PolicyVersion, StoreSettings
 __all__ = [
     "ApiToken", "AuditEvent", "Inspection", "InspectionItem", "Order", "OrderLine", "Parcel",
     "ParcelItem", "Payment", "PolicyVersion", "Refund", "RefundApproval", "Return",
-    "ReturnItem", "Shipment", "StoreCreditEntry", "StoreSettings", "TrackingEvent",
+    "ReturnItem", "Shipment", "StockLevel", "StoreCreditEntry", "StoreSettings", "TrackingEvent",
     "User",
 ]  # fmt: skip

@@ -15,9 +15,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -73,8 +75,12 @@ def database_url() -> Iterator[str]:
 def app(database_url: str) -> Iterator[Flask]:
     from flask_migrate import upgrade
 
+    files = tempfile.mkdtemp(prefix="returns-portal-test-")
+
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_FOLDER = os.path.join(files, "uploads")
+        OUTBOX_FOLDER = os.path.join(files, "outbox")
 
     application = create_app(Config)
     with application.app_context():
@@ -107,8 +113,23 @@ def session(app: Flask) -> Iterator[object]:
             connection.close()
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    Tests keep an app context open (for the rolled-back session), and Flask reuses it for
+    test requests; without this, per-request caches in `g` (e.g. the CSRF token) would leak
+    from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask, session: object):
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 

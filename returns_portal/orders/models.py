@@ -137,3 +137,22 @@ class Payment(db.Model):  # type: ignore[name-defined]
     captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class StockLevel(db.Model):  # type: ignore[name-defined]
+    """Units of a SKU the shop can sell, and how many are held for exchanges."""
+
+    __tablename__ = "stock_levels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    product_group: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    variant: Mapped[str | None] = mapped_column(String(200))
+    unit_price: Mapped[int] = mapped_column(Integer, default=0)
+    on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def available(self) -> int:
+        return max(0, self.on_hand - self.reserved)

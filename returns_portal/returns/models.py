@@ -46,6 +46,11 @@ class Return(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # The token of the confirm form that created it: a double-submitted confirm finds
+    # this return instead of creating a second one.
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(String(64))
 
     order: Mapped[Order] = relationship()
     items: Mapped[list[ReturnItem]] = relationship(

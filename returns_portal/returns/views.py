@@ -1,21 +1,300 @@
-"""Customer-facing pages."""
+"""Customer-facing pages: find the order, choose items, options, review, confirm, track."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from returns_portal.extensions import limiter
+from returns_portal.returns import services
+from returns_portal.returns.forms import LookupForm, StepForm, parse_items
+from returns_portal.returns.models import Return
+from returns_portal.types import utcnow
 
 bp = Blueprint("returns", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+ACCESS = "order_access"
+DRAFT = "return_draft"
+RETURNS_SEEN = "returns_seen"
+
+
+def _grant(order_number: str) -> None:
+    minutes = int(current_app.config.get("ORDER_ACCESS_MINUTES", 30))
+    session[ACCESS] = {
+        "order": order_number,
+        "until": (utcnow() + timedelta(minutes=minutes)).timestamp(),
+    }
+
+
+def order_required(view: F) -> F:
+    """Let the view run only inside an unexpired session opened for one order."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        access = session.get(ACCESS) or {}
+        if not access or float(access.get("until", 0)) < time.time():
+            if access:
+                flash(_("For your security the session ended. Please find your order again."))
+            return redirect(url_for("returns.index"))
+        order = services.load_customer_order(str(access["order"]))
+        if order is None:
+            session.pop(ACCESS, None)
+            return redirect(url_for("returns.index"))
+        _grant(order.number)  # activity keeps the session alive
+        g.order = order
+        g.draft = services.Draft.from_session(session.get(DRAFT), order.number)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def _save_draft() -> None:
+    session[DRAFT] = g.draft.to_session()
 
 
 @bp.get("/")
 def index() -> str:
-    """Show the landing page where a customer starts a return."""
+    """Show the landing page with the find-your-order form."""
+    return render_template("returns/index.html", form=LookupForm())
+
+
+@bp.post("/lookup")
+@limiter.limit(lambda: current_app.config.get("LOOKUP_RATE_LIMIT", "10 per minute;60 per hour"))
+def lookup() -> str | BaseResponse:
+    """Open a session for the order when its number and email or postal code match."""
+    started = time.monotonic()
+    form = LookupForm()
+    order = None
+    if form.validate_on_submit():
+        order = services.find_order(form.order_number.data or "", form.contact.data or "")
+    # Answer in about the same time whether the order exists or not (no enumeration).
+    floor = float(current_app.config.get("LOOKUP_MIN_SECONDS", 0.3))
+    time.sleep(max(0.0, floor - (time.monotonic() - started)))
+    if order is None:
+        if not form.errors:
+            form.form_errors.append(
+                _("We couldn't find an order with those details. Check the order number and "
+                  "the email address or postal code, as they appear on your order confirmation.")
+            )  # fmt: skip
+        return render_template("returns/index.html", form=form)
+    session.clear()
+    _grant(order.number)
+    return redirect(url_for("returns.items"))
+
+
+@bp.route("/return/items", methods=["GET", "POST"])
+@order_required
+def items() -> str | BaseResponse:
+    """Choose the items to return, how many, and why."""
+    from returns_portal.returns.photos import accept_photos
+
+    context = services.order_context(g.order)
+    choices = services.line_choices(context, utcnow())
+    form = StepForm()
+    errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        submitted, uploads = parse_items(
+            request.form, request.files, [c.line.line_ref for c in choices]
+        )
+        keys, errors = accept_photos(uploads)
+        submitted = [
+            services.SubmittedItem(
+                s.line_id, s.quantity, s.reason, s.note, tuple(keys.get(s.line_id, ()))
+            )
+            for s in submitted
+        ]
+        for line_id, problems in services.choose_items(choices, submitted, g.draft).items():
+            errors.setdefault(line_id, []).extend(problems)
+        _save_draft()
+        if not errors:
+            return redirect(url_for("returns.options"))
+    elif form.is_submitted():
+        errors["form"] = [_("The page was open too long. Please try again.")]
     return render_template(
-        "returns/index.html",
-        store_name=current_app.config["STORE_NAME"],
-        locale=str(get_locale()),
+        "returns/items.html",
+        order=g.order,
+        choices=choices,
+        draft=g.draft,
+        form=form,
+        errors=errors,
     )
+
+
+@bp.route("/return/options", methods=["GET", "POST"])
+@order_required
+def options() -> str | BaseResponse:
+    """Choose refund, store credit or exchange per item, and how to send the parcel."""
+    from returns_portal.shipping.services import rates_for
+
+    if not g.draft.items:
+        return redirect(url_for("returns.items"))
+    context = services.order_context(g.order)
+    choices = services.line_choices(context, utcnow())
+    if services.draft_errors(choices, g.draft):
+        return redirect(url_for("returns.items"))
+    rates = rates_for(g.order)
+    form = StepForm()
+    errors: dict[str, list[str]] = {}
+    if form.validate_on_submit():
+        line_ids = [item.line_id for item in g.draft.items]
+        errors = services.choose_resolutions(
+            choices,
+            g.draft,
+            {i: request.form.get(f"resolution-{i}", "") for i in line_ids},
+            {i: request.form.get(f"exchange-{i}", "") for i in line_ids},
+            request.form.get("method", ""),
+            request.form.get("carrier", ""),
+            {key: rate.amount for key, rate in rates.items()},
+        )
+        _save_draft()
+        if not errors:
+            return redirect(url_for("returns.review"))
+    by_line = {c.line.line_ref: c for c in choices}
+    chosen = [(item, by_line[item.line_id]) for item in g.draft.items if item.line_id in by_line]
+    cheapest = next(iter(rates)) if rates else ""
+    # Priced with a real carrier rate: free only if the policy waives the label's cost.
+    probe_cost = rates[cheapest].amount if rates else None
+    estimate = services.estimate(context, g.draft, utcnow(), probe_cost)
+    shipping_free = not any(d.code == "return_label_cost" for d in estimate.refund.deductions)
+    return render_template(
+        "returns/options.html", order=g.order, chosen=chosen, draft=g.draft, rates=rates,
+        selected_rate=f"{g.draft.carrier}:{g.draft.service}" if g.draft.carrier else cheapest,
+        shipping_free=shipping_free, exchange_options=services.exchange_options,
+        form=form, errors=errors,
+    )  # fmt: skip
+
+
+def _label_cost() -> int | None:
+    from returns_portal.shipping.services import rates_for
+
+    rate = rates_for(g.order).get(f"{g.draft.carrier}:{g.draft.service}")
+    return rate.amount if rate else None
+
+
+@bp.route("/return/review", methods=["GET", "POST"])
+@order_required
+def review() -> str | BaseResponse:
+    """Show the refund estimate and what goes in the box; confirm to create the return."""
+    if request.method == "POST":
+        # A confirm that already created a return (double tap, back button): show it.
+        existing = services.find_by_token(request.form.get("token", ""))
+        if existing is not None and existing.order_id == g.order.id:
+            return redirect(url_for("returns.track", number=existing.number))
+    if not g.draft.items or not g.draft.carrier:
+        return redirect(url_for("returns.options" if g.draft.items else "returns.items"))
+    context = services.order_context(g.order)
+    if services.draft_errors(services.line_choices(context, utcnow()), g.draft):
+        flash(_("Something changed since you chose your items. Please check them again."))
+        return redirect(url_for("returns.items"))
+    form = StepForm()
+    if form.validate_on_submit():
+        if request.form.get("token") != g.draft.token:
+            flash(_("Your return changed in another window. Please check it and confirm again."))
+            return redirect(url_for("returns.review"))
+        try:
+            rma = services.open_return(context, g.draft, _label_cost(), str(get_locale()))
+        except services.ReturnError as exc:
+            flash(str(exc))
+            return redirect(url_for("returns.items"))
+        from returns_portal.notifications.services import send_return_confirmation
+
+        send_return_confirmation(rma)
+        session.pop(DRAFT, None)
+        session[RETURNS_SEEN] = [*session.get(RETURNS_SEEN, [])[-9:], rma.number]
+        return redirect(url_for("returns.track", number=rma.number, confirmed=1))
+    evaluation = services.estimate(context, g.draft, utcnow(), _label_cost())
+    lines = {line.line_ref: line for line in g.order.lines}
+    return render_template(
+        "returns/review.html", order=g.order, draft=g.draft, evaluation=evaluation,
+        lines=lines, form=form, rates=None,
+    )  # fmt: skip
+
+
+def _visible_return(number: str) -> Return:
+    """Return the RMA if this browser may see it (its order's session, or a signed link)."""
+    rma = services.load_return(number)
+    if rma is None:
+        abort(404)
+    access = session.get(ACCESS) or {}
+    allowed = (
+        access.get("order") == rma.order.number and float(access.get("until", 0)) >= time.time()
+    ) or rma.number in session.get(RETURNS_SEEN, [])
+    token = request.args.get("t")
+    if not allowed and token and services.return_from_link_token(token) == rma.number:
+        session[RETURNS_SEEN] = [*session.get(RETURNS_SEEN, [])[-9:], rma.number]
+        allowed = True
+    if not allowed:
+        abort(404)  # the same answer as an unknown number: nothing to enumerate
+    return rma
+
+
+@bp.get("/returns/<number>")
+def track(number: str) -> str:
+    """Show the return's timeline, next step, documents and refund due date."""
+    from returns_portal.shipping.services import live_shipment
+
+    rma = _visible_return(number)
+    return render_template(
+        "returns/track.html", rma=rma, shipment=live_shipment(rma),
+        timeline=services.timeline(rma), cancellable=rma.status in services.CANCELLABLE,
+        confirmed=request.args.get("confirmed") == "1", form=StepForm(),
+    )  # fmt: skip
+
+
+@bp.route("/returns/<number>/cancel", methods=["GET", "POST"])
+def cancel(number: str) -> str | BaseResponse:
+    """Ask for confirmation, then cancel a return that has not shipped."""
+    rma = _visible_return(number)
+    form = StepForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_return(rma)
+        except services.ReturnError as exc:
+            flash(str(exc))
+        else:
+            flash(
+                _(
+                    "Your return %(number)s is cancelled. The label no longer works.",
+                    number=rma.number,
+                )
+            )
+        return redirect(url_for("returns.track", number=rma.number))
+    return render_template("returns/cancel.html", rma=rma, form=form)
+
+
+@bp.get("/returns/<number>/<any('label.pdf', 'label.zpl', 'slip.pdf', 'qr.svg'):document>")
+def document(number: str, document: str) -> Response:
+    """Download the return's label (PDF or ZPL), packing slip or drop-off QR code."""
+    from returns_portal.returns.documents import render_return_document
+
+    rma = _visible_return(number)
+    body, mimetype = render_return_document(rma, document)
+    response = Response(body, mimetype=mimetype)
+    if document != "qr.svg":
+        response.headers["Content-Disposition"] = f'attachment; filename="{rma.number}-{document}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/healthz")

@@ -40,7 +40,7 @@ def ensure_store() -> StoreSettings:
             name=config["STORE_NAME"],
             timezone=config["STORE_TIMEZONE"],
             currency=config["STORE_CURRENCY"],
-            return_address={},
+            return_address=dict(config["RETURN_ADDRESS"]),
         )
         db.session.add(settings)
         db.session.commit()

@@ -1,0 +1,67 @@
+"""Template filters: money and dates in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_currency, format_date, format_datetime
+
+from returns_portal.policy import format_money
+from returns_portal.returns.reasons import (
+    EVENT_LABELS,
+    METHOD_LABELS,
+    NEXT_STEPS,
+    REASON_LABELS,
+    RESOLUTION_LABELS,
+    STATUS_LABELS,
+    explain,
+    reason_label,
+)
+
+ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK"}
+
+
+def money(amount: int, currency: str) -> str:
+    """Format integer minor units in the reader's locale, e.g. ¥106.60 or 106,60 €."""
+    digits = 0 if currency in ZERO_DECIMAL else 2
+    try:
+        return str(format_currency(Decimal(amount).scaleb(-digits), currency))
+    except Exception:  # an unknown currency still reads sensibly
+        return format_money(amount, currency)
+
+
+def day(value: date | str | None, style: str = "long") -> str:
+    """Format a date (or ISO date string) in the reader's locale."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return str(format_date(value, style))
+
+
+def moment(value: datetime | None, style: str = "medium") -> str:
+    """Format a point in time in the store's time zone and the reader's locale."""
+    return "" if value is None else str(format_datetime(value, style))
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and the label dictionaries with Jinja."""
+    app.jinja_env.filters.update(money=money, day=day, moment=moment, reason=reason_label)
+    app.jinja_env.globals.update(
+        REASON_LABELS=REASON_LABELS,
+        RESOLUTION_LABELS=RESOLUTION_LABELS,
+        METHOD_LABELS=METHOD_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        NEXT_STEPS=NEXT_STEPS,
+        EVENT_LABELS=EVENT_LABELS,
+        explain=explain,
+    )
+
+    @app.context_processor
+    def locale_context() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {"locale": str(get_locale() or "en")}

@@ -1,0 +1,1 @@
+"""Messages to customers: e-mail through a mailer chosen by configuration."""

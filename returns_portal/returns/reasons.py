@@ -1,0 +1,90 @@
+"""Words for the return reasons and the policy's reasons, in the customer's language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from returns_portal import policy
+
+REASON_LABELS = {
+    "no_reason": _l("No reason"),
+    "changed_mind": _l("No reason / changed my mind"),
+    "too_small": _l("Too small"),
+    "too_large": _l("Too large"),
+    "not_as_described": _l("Not as described"),
+    "defective": _l("Defective or doesn't work"),
+    "damaged_in_transit": _l("Arrived damaged"),
+    "wrong_item": _l("Wrong item sent"),
+    "arrived_late": _l("Arrived too late"),
+    "other": _l("Other"),
+}
+RESOLUTION_LABELS = {
+    "refund": _l("Refund to my original payment"),
+    "store_credit": _l("Store credit"),
+    "exchange": _l("Exchange for another size or colour"),
+}
+METHOD_LABELS = {
+    "label": _l("Print a prepaid label"),
+    "qr_dropoff": _l("QR code at a drop-off point (no printer needed)"),
+}
+
+
+def reason_label(code: str) -> str:
+    """Return the customer's words for a return reason code."""
+    return str(REASON_LABELS.get(code, code))
+
+
+def explain(reason: policy.Reason) -> str:
+    """Translate a policy reason and fill in its values, dates in the customer's style."""
+    params = {}
+    for key, value in reason.params.items():
+        try:
+            params[key] = (
+                format_date(date.fromisoformat(value), "long") if len(value) == 10 else value
+            )
+        except ValueError:
+            params[key] = value
+    # The engine's templates are marked with N_ in returns_portal/policy/reasons.py.
+    return _(reason.message).format(**params)
+
+
+STATUS_LABELS = {
+    "requested": _l("Requested"),
+    "awaiting_shipment": _l("Waiting for you to send it"),
+    "in_transit": _l("On its way to us"),
+    "received": _l("Received at our warehouse"),
+    "inspected": _l("Checked"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+    "needs_review": _l("Being checked by our team"),
+    "cancelled": _l("Cancelled"),
+    "rejected": _l("Not accepted"),
+    "expired": _l("Expired (never sent)"),
+}
+NEXT_STEPS = {
+    "awaiting_shipment": _l(
+        "Pack the items with the packing slip, then send the parcel with the label or the QR code."
+    ),
+    "needs_review": _l("We are checking your return and will e-mail you within one working day."),
+    "in_transit": _l("Nothing to do: we will tell you when it arrives."),
+    "received": _l("We are checking the items. Your refund follows."),
+    "inspected": _l("Your refund is being prepared."),
+    "cancelled": _l("Nothing to do. You can start a new return while the window is open."),
+}
+EVENT_LABELS = {
+    "return.requested": _l("Return requested"),
+    "return.awaiting_shipment": _l("Return accepted: label ready"),
+    "return.needs_review": _l("Sent to our team for a check"),
+    "return.cancelled": _l("Return cancelled"),
+    "return.in_transit": _l("Parcel on its way"),
+    "return.received": _l("Parcel received"),
+    "shipment.label_created": _l("Label created"),
+    "shipment.voided": _l("Label cancelled"),
+    "carrier:accepted": _l("Carrier accepted the parcel"),
+    "carrier:in_transit": _l("In transit"),
+    "carrier:delivered": _l("Delivered to the warehouse"),
+}

@@ -1,0 +1,570 @@
+"""Customer returns: find the order, decide its lines, open, follow and cancel a return.
+
+The browser only proposes; every choice is decided again here by the policy engine.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from returns_portal import policy
+from returns_portal.audit.models import AuditEvent
+from returns_portal.audit.services import record_event
+from returns_portal.extensions import db
+from returns_portal.orders.models import Order, OrderLine, StockLevel
+from returns_portal.orders.schemas import OrderIn
+from returns_portal.orders.services import WHOLE_ORDER, order_to_dict
+from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
+from returns_portal.shipping.models import Shipment
+from returns_portal.store.models import PolicyVersion
+from returns_portal.store.services import (
+    active_policy,
+    active_policy_version,
+    order_facts,
+    recent_returns,
+    returned_units,
+)
+from returns_portal.types import utcnow
+
+# No 0/O, 1/I/L or U/V look-alikes: the number is read aloud and typed from paper.
+RMA_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+
+# Every legal status change; anything else is an error, never a silent no-op.
+TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
+    ReturnStatus.REQUESTED: frozenset(
+        {ReturnStatus.AWAITING_SHIPMENT, ReturnStatus.NEEDS_REVIEW, ReturnStatus.CANCELLED}
+    ),
+    ReturnStatus.NEEDS_REVIEW: frozenset(
+        {ReturnStatus.AWAITING_SHIPMENT, ReturnStatus.REJECTED, ReturnStatus.CANCELLED}
+    ),
+    ReturnStatus.AWAITING_SHIPMENT: frozenset(
+        {
+            ReturnStatus.IN_TRANSIT,
+            ReturnStatus.RECEIVED,
+            ReturnStatus.CANCELLED,
+            ReturnStatus.EXPIRED,
+        }
+    ),
+    ReturnStatus.IN_TRANSIT: frozenset({ReturnStatus.RECEIVED}),
+    ReturnStatus.RECEIVED: frozenset({ReturnStatus.INSPECTED}),
+    ReturnStatus.INSPECTED: frozenset({ReturnStatus.RESOLVED, ReturnStatus.REJECTED}),
+    ReturnStatus.RESOLVED: frozenset({ReturnStatus.CLOSED}),
+}
+CANCELLABLE = frozenset(
+    {ReturnStatus.REQUESTED, ReturnStatus.NEEDS_REVIEW, ReturnStatus.AWAITING_SHIPMENT}
+)
+
+
+class ReturnError(Exception):
+    """A request the portal refuses; the message is for the customer."""
+
+
+class IllegalTransition(ReturnError):
+    """A status change the lifecycle does not allow."""
+
+
+# --- finding the order -------------------------------------------------------------------
+
+
+def _normalise_postcode(value: str | None) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def find_order(number: str, contact: str) -> Order | None:
+    """Return the order if `contact` is its email or postal code, else None.
+
+    An unknown number and a wrong contact do the same work, so the answer's timing does
+    not tell which orders exist.
+    """
+    order = db.session.scalar(
+        select(Order).where(Order.number == number.strip()).options(*WHOLE_ORDER)
+    )
+    given = contact.strip()
+    email = (order.email if order else "\x00").encode()
+    postcode = _normalise_postcode(order.postal_code if order else None).encode() or b"\x00"
+    matches_email = hmac.compare_digest(email, given.lower().encode())
+    matches_postcode = hmac.compare_digest(postcode, _normalise_postcode(given).encode())
+    if order is None or not (matches_email or matches_postcode):
+        return None
+    return order
+
+
+def load_customer_order(number: str) -> Order | None:
+    """Return a stored order with everything the customer pages show."""
+    return db.session.scalar(select(Order).where(Order.number == number).options(*WHOLE_ORDER))
+
+
+# --- deciding the lines ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineChoice:
+    """An order line as the customer sees it, with the policy's decision."""
+
+    line: OrderLine
+    decision: policy.LineDecision
+
+    @property
+    def returnable_reasons(self) -> tuple[policy.ReturnReason, ...]:
+        return self.decision.allowed_reasons if self.decision.eligible else ()
+
+
+@dataclass(frozen=True)
+class OrderContext:
+    """What the policy needs about a stored order, computed once per request."""
+
+    order: Order
+    facts: policy.OrderFacts
+    rules: policy.Policy
+    previously_returned: dict[str, int]
+
+
+def order_context(order: Order) -> OrderContext:
+    """Build the policy's view of a stored order under the active policy."""
+    rules = active_policy()
+    days = int(rules.document.get("abuse", {}).get("within_days") or 90)
+    facts = order_facts(
+        OrderIn.model_validate(order_to_dict(order)), recent_returns(order.email, days)
+    )
+    return OrderContext(order, facts, rules, returned_units(order))
+
+
+def line_choices(context: OrderContext, at: datetime) -> list[LineChoice]:
+    """Decide every line of the order at time `at`."""
+    decisions = {
+        d.line_id: d
+        for d in policy.decide_lines(
+            context.facts, context.rules, at, previously_returned=context.previously_returned
+        )
+    }
+    return [LineChoice(line, decisions[line.line_ref]) for line in context.order.lines]
+
+
+# --- the draft the customer builds over the steps -----------------------------------------
+
+
+@dataclass
+class DraftItem:
+    line_id: str
+    quantity: int
+    reason: str
+    note: str = ""
+    photos: list[str] = field(default_factory=list)
+    resolution: str = policy.Resolution.REFUND.value
+    exchange_sku: str | None = None
+
+
+@dataclass
+class Draft:
+    """The return being put together, kept in the customer's signed session."""
+
+    order_number: str
+    items: list[DraftItem] = field(default_factory=list)
+    method: str = policy.ReturnMethod.LABEL.value
+    carrier: str | None = None
+    service: str | None = None
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def to_session(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_session(cls, data: Mapping[str, Any] | None, order_number: str) -> Draft:
+        if not data or data.get("order_number") != order_number:
+            return cls(order_number)
+        items = [DraftItem(**item) for item in data.get("items", [])]
+        return cls(
+            order_number=order_number,
+            items=items,
+            method=data.get("method", policy.ReturnMethod.LABEL.value),
+            carrier=data.get("carrier"),
+            service=data.get("service"),
+            token=data.get("token") or secrets.token_urlsafe(24),
+        )
+
+
+@dataclass(frozen=True)
+class SubmittedItem:
+    """What the browser sent for one line on the choose-items step (untrusted)."""
+
+    line_id: str
+    quantity: int
+    reason: str
+    note: str = ""
+    new_photos: tuple[str, ...] = ()
+
+
+def choose_items(
+    choices: list[LineChoice], submitted: list[SubmittedItem], draft: Draft
+) -> dict[str, list[str]]:
+    """Check the chosen items against the policy and keep them in the draft; return errors."""
+    from flask_babel import gettext as _
+
+    by_line = {choice.line.line_ref: choice for choice in choices}
+    previous = {item.line_id: item for item in draft.items}
+    errors: dict[str, list[str]] = {}
+    chosen: list[DraftItem] = []
+    for item in submitted:
+        if item.quantity <= 0:
+            continue
+        choice = by_line.get(item.line_id)
+        if choice is None:
+            errors.setdefault("form", []).append(_("That item is not part of this order."))
+            continue
+        decision = choice.decision
+        problems = errors.setdefault(item.line_id, [])
+        try:
+            reason = policy.ReturnReason(item.reason)
+        except ValueError:
+            problems.append(_("Choose a reason."))
+            continue
+        if not decision.eligible:
+            problems.append(_("This item can't be returned."))
+        elif reason not in decision.allowed_reasons:
+            problems.append(_("This reason isn't accepted for this item any more."))
+        if item.quantity > decision.remaining_qty:
+            problems.append(
+                _("You can return at most %(count)d of this item.", count=decision.remaining_qty)
+            )
+        if reason is policy.ReturnReason.OTHER and not item.note.strip():
+            problems.append(_("Tell us a little about the reason."))
+        kept = previous.get(item.line_id)
+        photos = [*(kept.photos if kept else []), *item.new_photos][:5]
+        if reason in decision.photos_required_for and not photos:
+            problems.append(_("Add at least one photo showing the problem."))
+        if not problems:
+            del errors[item.line_id]
+        chosen.append(
+            DraftItem(
+                line_id=item.line_id,
+                quantity=item.quantity,
+                reason=reason.value,
+                note=item.note.strip()[:500],
+                photos=photos,
+                resolution=kept.resolution if kept else policy.Resolution.REFUND.value,
+                exchange_sku=kept.exchange_sku if kept else None,
+            )
+        )
+    if not chosen and not errors:
+        errors["form"] = [_("Choose at least one item to return.")]
+    draft.items = chosen
+    return errors
+
+
+def draft_errors(choices: list[LineChoice], draft: Draft) -> dict[str, list[str]]:
+    """Check the draft's items again (time passes, other returns happen); change nothing."""
+    copy = Draft(draft.order_number, [DraftItem(**asdict(item)) for item in draft.items])
+    submitted = [
+        SubmittedItem(item.line_id, item.quantity, item.reason, item.note) for item in draft.items
+    ]
+    return choose_items(choices, submitted, copy)
+
+
+def exchange_options(line: OrderLine) -> list[StockLevel]:
+    """Return the variants this line can be exchanged for, in stock or not."""
+    if not line.product_group:
+        return []
+    return list(
+        db.session.scalars(
+            select(StockLevel)
+            .where(StockLevel.product_group == line.product_group)
+            .order_by(StockLevel.sku)
+        )
+    )
+
+
+def choose_resolutions(
+    choices: list[LineChoice],
+    draft: Draft,
+    resolutions: Mapping[str, str],
+    exchange_skus: Mapping[str, str],
+    method: str,
+    carrier_service: str,
+    rates: Mapping[str, int],
+) -> dict[str, list[str]]:
+    """Check each item's resolution, the return method and the carrier; keep them."""
+    from flask_babel import gettext as _
+
+    by_line = {choice.line.line_ref: choice for choice in choices}
+    errors: dict[str, list[str]] = {}
+    for item in draft.items:
+        choice = by_line.get(item.line_id)
+        if choice is None:
+            errors.setdefault("form", []).append(_("That item is not part of this order."))
+            continue
+        wanted = resolutions.get(item.line_id, item.resolution)
+        try:
+            resolution = policy.Resolution(wanted)
+        except ValueError:
+            errors.setdefault(item.line_id, []).append(_("Choose what you would like instead."))
+            continue
+        if resolution not in choice.decision.allowed_resolutions:
+            errors.setdefault(item.line_id, []).append(
+                _("That option isn't offered for this item.")
+            )
+            continue
+        item.resolution = resolution.value
+        item.exchange_sku = None
+        if resolution is policy.Resolution.EXCHANGE:
+            sku = exchange_skus.get(item.line_id, "")
+            options = {stock.sku: stock for stock in exchange_options(choice.line)}
+            stock = options.get(sku)
+            if stock is None:
+                errors.setdefault(item.line_id, []).append(_("Choose the size or colour you want."))
+            elif stock.available < item.quantity:
+                errors.setdefault(item.line_id, []).append(_("Sorry, that one is out of stock."))
+            else:
+                item.exchange_sku = sku
+    allowed_methods = (
+        set.intersection(
+            *(
+                set(by_line[i.line_id].decision.allowed_methods)
+                for i in draft.items
+                if i.line_id in by_line
+            )
+        )
+        if draft.items
+        else set()
+    )
+    if method not in {m.value for m in allowed_methods}:
+        errors.setdefault("method", []).append(_("Choose how you will send the parcel."))
+    else:
+        draft.method = method
+    if carrier_service not in rates:
+        errors.setdefault("carrier", []).append(_("Choose a carrier."))
+    else:
+        draft.carrier, draft.service = carrier_service.split(":", 1)
+    return errors
+
+
+def build_request(draft: Draft, at: datetime, label_cost: int | None, context: OrderContext
+                  ) -> policy.ReturnRequest:  # fmt: skip
+    """Turn the draft into the policy engine's return request."""
+    return policy.ReturnRequest(
+        requested_at=at,
+        lines=tuple(
+            policy.RequestedLine(
+                line_id=item.line_id,
+                quantity=item.quantity,
+                reason=policy.ReturnReason(item.reason),
+                resolution=policy.Resolution(item.resolution),
+                note=item.note,
+            )
+            for item in draft.items
+        ),
+        method=policy.ReturnMethod(draft.method),
+        label_cost=label_cost,
+        previously_returned=context.previously_returned,
+    )
+
+
+def estimate(context: OrderContext, draft: Draft, at: datetime, label_cost: int | None
+             ) -> policy.Evaluation:  # fmt: skip
+    """Evaluate the draft as it stands: decisions and the refund breakdown."""
+    return policy.evaluate(
+        context.facts, build_request(draft, at, label_cost, context), context.rules
+    )
+
+
+# --- opening, following and cancelling ------------------------------------------------------
+
+
+def new_rma_number() -> str:
+    """Return a fresh RMA number such as R-7K3M-Q9 (unique: checked, and enforced by the index)."""
+    for _attempt in range(20):
+        chars = "".join(secrets.choice(RMA_ALPHABET) for _ in range(6))
+        number = f"R-{chars[:4]}-{chars[4:]}"
+        if db.session.scalar(select(Return.id).where(Return.number == number)) is None:
+            return number
+    raise RuntimeError("could not find a free RMA number")  # 29**6 numbers: practically never
+
+
+def transition(rma: Return, to: ReturnStatus, actor: str, reason: str | None = None) -> None:
+    """Move a return to status `to`, or raise IllegalTransition; audited."""
+    current = ReturnStatus(rma.status)
+    if to not in TRANSITIONS.get(current, frozenset()):
+        raise IllegalTransition(
+            _l("A return that is %(now)s cannot become %(then)s.", now=current.value, then=to.value)
+        )
+    rma.status = to.value
+    rma.status_reason = reason
+    record_event(
+        actor, f"return.{to.value}", "return", rma.number,
+        before={"status": current.value}, after={"status": to.value, "reason": reason},
+    )  # fmt: skip
+
+
+def find_by_token(token: str) -> Return | None:
+    """Return the return a confirm form with this token already created."""
+    return db.session.scalar(select(Return).where(Return.client_token == token))
+
+
+def open_return(
+    context: OrderContext,
+    draft: Draft,
+    label_cost: int | None,
+    locale: str,
+    at: datetime | None = None,
+) -> Return:
+    """Create the return the customer confirmed, decided again here, with its label.
+
+    Confirming the same draft twice returns the first return.
+    """
+    from returns_portal.shipping.services import create_return_label
+
+    existing = find_by_token(draft.token)
+    if existing is not None:
+        return existing
+    at = at or utcnow()
+    # Lock the order: two tabs confirming returns of the same line cannot both take it.
+    db.session.execute(select(Order.id).where(Order.id == context.order.id).with_for_update())
+    context = order_context(context.order)  # units returned meanwhile count
+    evaluation = estimate(context, draft, at, label_cost)
+    refused = [d.line_id for d in evaluation.decisions if not d.eligible]
+    if not draft.items:
+        raise ReturnError(_l("Choose at least one item to return."))
+    if refused:
+        raise ReturnError(_l("Some items can no longer be returned. Please review your choice."))
+    version = active_policy_version()
+    lines = {line.line_ref: line for line in context.order.lines}
+    rma = Return(
+        number=new_rma_number(),
+        order_id=context.order.id,
+        status=ReturnStatus.REQUESTED.value,
+        policy_version_id=version.id if isinstance(version, PolicyVersion) else None,
+        method=draft.method,
+        locale=locale,
+        needs_review=evaluation.needs_review,
+        estimate=evaluation.to_dict(),
+        requested_at=at,
+        client_token=draft.token,
+        carrier=draft.carrier,
+        service=draft.service,
+    )
+    for item in draft.items:
+        rma.items.append(
+            ReturnItem(
+                order_line_id=lines[item.line_id].id,
+                quantity=item.quantity,
+                reason=item.reason,
+                reason_note=item.note,
+                resolution=item.resolution,
+                exchange_sku=item.exchange_sku,
+                photos=list(item.photos),
+            )
+        )
+        if item.exchange_sku:
+            _reserve(item.exchange_sku, item.quantity)
+    db.session.add(rma)
+    db.session.flush()
+    record_event(
+        "customer", "return.requested", "return", rma.number,
+        after={"order": context.order.number, "items": [asdict(i) for i in draft.items],
+               "refund_total": evaluation.refund.total},
+    )  # fmt: skip
+    if evaluation.needs_review:
+        transition(rma, ReturnStatus.NEEDS_REVIEW, "policy", "needs_review")
+    else:
+        transition(rma, ReturnStatus.AWAITING_SHIPMENT, "policy")
+    create_return_label(rma, context.order)
+    db.session.commit()
+    return rma
+
+
+def _reserve(sku: str, quantity: int) -> None:
+    stock = db.session.scalar(select(StockLevel).where(StockLevel.sku == sku).with_for_update())
+    if stock is None or stock.available < quantity:
+        raise ReturnError(_l("Sorry, the item you chose for the exchange has just sold out."))
+    stock.reserved += quantity
+
+
+def _release(rma: Return) -> None:
+    for item in rma.items:
+        if not item.exchange_sku:
+            continue
+        stock = db.session.scalar(
+            select(StockLevel).where(StockLevel.sku == item.exchange_sku).with_for_update()
+        )
+        if stock is not None:
+            stock.reserved = max(0, stock.reserved - item.quantity)
+
+
+def cancel_return(rma: Return, actor: str = "customer") -> Return:
+    """Cancel a return that has not shipped: void its label and release exchange stock."""
+    from returns_portal.shipping.services import void_return_label
+
+    if ReturnStatus(rma.status) not in CANCELLABLE:
+        raise ReturnError(_l("This return is on its way and can no longer be cancelled."))
+    void_return_label(rma)  # raises ReturnError if the carrier already has the parcel
+    _release(rma)
+    transition(rma, ReturnStatus.CANCELLED, actor)
+    db.session.commit()
+    return rma
+
+
+def load_return(number: str) -> Return | None:
+    """Return the return with this number, or None."""
+    return db.session.scalar(select(Return).where(Return.number == number.strip().upper()))
+
+
+def shipments_of(rma: Return) -> list[Shipment]:
+    """Return the return's shipments, newest first."""
+    return list(
+        db.session.scalars(
+            select(Shipment).where(Shipment.return_id == rma.id).order_by(Shipment.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    code: str  # return.requested, return.awaiting_shipment, carrier:<code>, …
+    detail: str = ""
+
+
+def timeline(rma: Return) -> list[TimelineEntry]:
+    """Return what happened to the return, oldest first: status changes and carrier scans."""
+    entries = [
+        TimelineEntry(event.occurred_at, event.action)
+        for event in db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == "return", AuditEvent.entity_id == rma.number)
+            .order_by(AuditEvent.id)
+        )
+    ]
+    for shipment in shipments_of(rma):
+        for event in shipment.events:
+            entries.append(
+                TimelineEntry(event.occurred_at, f"carrier:{event.code}", event.description)
+            )
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def signed_link_token(rma: Return) -> str:
+    """Return a token that opens this return's tracking page without a session."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="return-link")
+    return serializer.dumps(rma.number)
+
+
+def return_from_link_token(token: str) -> str | None:
+    """Return the RMA number a link token names, or None if it is forged or too old."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="return-link")
+    max_age = int(current_app.config.get("RETURN_LINK_DAYS", 120)) * 86400
+    try:
+        return str(serializer.loads(token, max_age=max_age))
+    except BadSignature:
+        return None

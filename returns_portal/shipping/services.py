@@ -1,0 +1,163 @@
+"""Return shipping: rates, labels and voids through the configured carriers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from returns_portal.audit.services import record_event
+from returns_portal.extensions import db
+from returns_portal.orders.models import Order
+from returns_portal.returns.models import Return
+from returns_portal.shipping.carriers import (
+    DEFAULT_CARRIERS,
+    Address,
+    Carrier,
+    CarrierError,
+    LabelRequest,
+    Rate,
+    carriers_from_config,
+)
+from returns_portal.shipping.models import Shipment
+from returns_portal.types import utcnow
+
+# A typical parcel of returned goods; carriers price by weight bands above it.
+DEFAULT_WEIGHT_GRAMS = 1000
+# Shipment states after which the carrier has the parcel and the label can't be voided.
+MOVING = frozenset({"accepted", "in_transit", "out_for_delivery", "delivered"})
+
+
+def init_app(app: Flask) -> None:
+    """Build the carriers the configuration lists (two local carriers by default)."""
+    app.extensions["carriers"] = carriers_from_config(
+        app.config.get("CARRIERS") or DEFAULT_CARRIERS
+    )
+
+
+def carriers() -> dict[str, Carrier]:
+    """Return the configured carriers by code."""
+    configured: dict[str, Carrier] = current_app.extensions["carriers"]
+    return configured
+
+
+def warehouse_address() -> Address:
+    """Return the address returns are sent to, from the store settings."""
+    from returns_portal.store.services import ensure_store
+
+    data: dict[str, Any] = ensure_store().return_address or {}
+    return Address(
+        name=data.get("name", "Returns"),
+        line1=data.get("line1", ""),
+        line2=data.get("line2", ""),
+        city=data.get("city", ""),
+        postal_code=data.get("postal_code", ""),
+        country=data.get("country", ""),
+        phone=data.get("phone", ""),
+    )
+
+
+def customer_address(order: Order) -> Address:
+    """Return the customer's address as the label's sender."""
+    data: dict[str, Any] = order.shipping_address or {}
+    return Address(
+        name=data.get("name") or order.customer_name or order.email,
+        line1=data.get("line1", ""),
+        line2=data.get("line2", ""),
+        city=data.get("city", ""),
+        postal_code=data.get("postal_code") or order.postal_code or "",
+        country=data.get("country") or order.country or "",
+        phone=data.get("phone", ""),
+    )
+
+
+def rates_for(order: Order) -> dict[str, Rate]:
+    """Return every carrier service's price for sending this order's return, by carrier:service."""
+    found: dict[str, Rate] = {}
+    for carrier in carriers().values():
+        for rate in carrier.rates(
+            customer_address(order), warehouse_address(), DEFAULT_WEIGHT_GRAMS, order.currency
+        ):
+            found[f"{rate.carrier}:{rate.service}"] = rate
+    return dict(sorted(found.items(), key=lambda item: (item[1].amount, item[0])))
+
+
+def create_return_label(rma: Return, order: Order) -> Shipment:
+    """Buy (or issue) the return label for `rma` and record the shipment."""
+    from returns_portal.returns.services import ReturnError
+
+    carrier = carriers().get(rma.carrier or "")
+    if carrier is None:
+        raise ReturnError(_l("The chosen carrier is not available. Please choose another."))
+    try:
+        label = carrier.create_label(
+            LabelRequest(
+                reference=rma.number,
+                service=rma.service or "",
+                from_address=customer_address(order),
+                to_address=warehouse_address(),
+                weight_grams=DEFAULT_WEIGHT_GRAMS,
+                currency=order.currency,
+                qr_dropoff=rma.method == "qr_dropoff",
+            )
+        )
+    except CarrierError as exc:
+        raise ReturnError(
+            _l("The carrier could not issue a label just now. Please try again.")
+        ) from exc
+    shipment = Shipment(
+        return_id=rma.id,
+        carrier=label.carrier,
+        service=label.service,
+        tracking_number=label.tracking_number,
+        label_cost=label.amount,
+        currency=label.currency,
+        status="label_created",
+        qr_payload=label.qr_payload,
+        created_at=utcnow(),
+    )
+    db.session.add(shipment)
+    db.session.flush()
+    record_event(
+        "system", "shipment.label_created", "return", rma.number,
+        after={"carrier": label.carrier, "service": label.service,
+               "tracking_number": label.tracking_number, "cost": label.amount},
+    )  # fmt: skip
+    return shipment
+
+
+def void_return_label(rma: Return) -> None:
+    """Void the return's live labels; refuse if the carrier already has the parcel."""
+    from returns_portal.returns.services import ReturnError
+
+    shipments = db.session.scalars(
+        select(Shipment).where(Shipment.return_id == rma.id, Shipment.voided_at.is_(None))
+    ).all()
+    for shipment in shipments:
+        if shipment.status in MOVING or any(e.code in MOVING for e in shipment.events):
+            raise ReturnError(_l("This return is on its way and can no longer be cancelled."))
+    for shipment in shipments:
+        carrier = carriers().get(shipment.carrier)
+        if carrier is not None:
+            try:
+                carrier.void_label(shipment.tracking_number)
+            except CarrierError as exc:
+                raise ReturnError(
+                    _l("The carrier could not cancel the label just now. Please try again.")
+                ) from exc
+        shipment.status = "voided"
+        shipment.voided_at = utcnow()
+        record_event("system", "shipment.voided", "return", rma.number,
+                     after={"tracking_number": shipment.tracking_number})  # fmt: skip
+
+
+def live_shipment(rma: Return) -> Shipment | None:
+    """Return the return's current (not voided) shipment."""
+    return db.session.scalar(
+        select(Shipment)
+        .where(Shipment.return_id == rma.id, Shipment.voided_at.is_(None))
+        .order_by(Shipment.id.desc())
+        .limit(1)
+    )
