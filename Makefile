@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
 export FLASK_APP := returns_portal
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgres lint format typecheck migrate upgrade seed bench clean
+.PHONY: help install run test test-sqlite test-postgres lint format typecheck migrate upgrade seed bench clean translations messages
 
 help: ## List every command
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,7 +23,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the portal with its dev tools
 
-run: $(STAMP) ## Run the portal on SQLite with a local Stripe server and demo data
+translations: $(STAMP) ## Compile the message catalogues (.po → .mo)
+	@$(BIN)/pybabel compile -d returns_portal/translations 2>&1 | { grep -v '^compiling catalog' || true; }; \
+	  exit $${PIPESTATUS[0]}
+
+messages: $(STAMP) ## Extract translatable text and update every catalogue
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location --sort-output \
+	  --project returns-portal --copyright-holder "Returns portal contributors" \
+	  -o returns_portal/translations/messages.pot . > /dev/null
+	$(BIN)/pybabel update -i returns_portal/translations/messages.pot -d returns_portal/translations --no-fuzzy-matching
+
+run: translations ## Run the portal on SQLite with a local Stripe server and demo data
 	@mkdir -p instance; \
 	export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT); \
 	if ! (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null; then \
@@ -40,11 +50,11 @@ test: $(STAMP) ## Run the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: $(STAMP) ## Run the suite on SQLite only
+test-sqlite: translations ## Run the suite on SQLite only
 	@echo "== test suite on SQLite =="
 	$(BIN)/python -m pytest -q
 
-test-postgres: $(STAMP) ## Run the suite on PostgreSQL only (fails if it is not reachable)
+test-postgres: translations ## Run the suite on PostgreSQL only (fails if it is not reachable)
 	@echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
