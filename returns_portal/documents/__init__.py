@@ -1,1 +1,22 @@
-"""documents domain."""
+"""Documents: return labels (PDF, ZPL), packing slips and QR codes; data in, bytes out.
+
+Pure rendering: no Flask, no database. Every word is passed in already translated.
+"""
+
+from returns_portal.documents.barcodes import render_qr_png, render_qr_svg
+from returns_portal.documents.fonts import FontError
+from returns_portal.documents.label import LabelData, render_label_pdf
+from returns_portal.documents.slip import PackingSlipData, SlipItem, render_packing_slip_pdf
+from returns_portal.documents.zpl import render_label_zpl
+
+__all__ = [
+    "FontError",
+    "LabelData",
+    "PackingSlipData",
+    "SlipItem",
+    "render_label_pdf",
+    "render_label_zpl",
+    "render_packing_slip_pdf",
+    "render_qr_png",
+    "render_qr_svg",
+]
