@@ -43,7 +43,16 @@ CATALOGUE: tuple[tuple[str, str, str | None, str | None, str, int, dict[str, Any
     ("HOM-TOWEL-SET", "Bath towel set", "Grey", None, "home_textiles", 15900, {}),
     ("TOY-BLOCKS-50", "Wooden blocks, 50 pieces", None, None, "toys", 12900, {}),
 )  # fmt: skip
-GIFT = ("GIFT-POUCH", "Gift: travel pouch", "gift", 1500)  # sku, name, category, stated value
+GIFT = ("GIFT-POUCH", "Gift: travel pouch", "gift", 1500)
+# Variants offered for exchanges only (not in the demo orders): sku, group, variant, stock.
+EXTRA_VARIANTS = (
+    ("APP-TEE-BLK-S", "APP-TEE", "Black / S", 6),
+    ("APP-TEE-WHT-M", "APP-TEE", "White / M", 0),
+    ("APP-JKT-NVY-L", "APP-JKT", "Navy / L", 3),
+    ("APP-JKT-NVY-S", "APP-JKT", "Navy / S", 0),
+    ("SHO-RUN-41", "SHO-RUN", "EU 41", 2),
+    ("SHO-RUN-43", "SHO-RUN", "EU 43", 4),
+)  # sku, name, category, stated value
 CUSTOMERS = (
     ("Li Wei", "li.wei@example.com", "200000"),
     ("Wang Fang", "wang.fang@example.com", "100010"),
@@ -163,7 +172,13 @@ def demo_order(index: int, now: datetime) -> dict[str, Any]:
         "shipping_paid": shipping,
         "standard_shipping": STANDARD_SHIPPING,
         "free_shipping_threshold": FREE_SHIPPING_THRESHOLD,
-        "shipping_address": {"name": name, "postal_code": postcode, "city": "Shanghai"},
+        "shipping_address": {
+            "name": name,
+            "line1": f"{100 + index} Huaihai Road, Apt {index % 9 + 1}",
+            "city": "Shanghai",
+            "postal_code": postcode,
+            "country": "CN",
+        },
         "lines": lines,
         "parcels": parcels,
     }
@@ -179,6 +194,30 @@ def _parcel(index: int, n: int, placed: datetime, delivered: datetime | None,
         "delivered_at": delivered.isoformat() if delivered else None,
         "lines": lines,
     }
+
+
+def seed_stock() -> None:
+    """Give every demo product (and a few extra sizes) stock, so exchanges can be offered."""
+    from sqlalchemy import select
+
+    from returns_portal.orders.models import StockLevel
+
+    wanted = {
+        sku: (group, name, variant, price, 3 + zlib.crc32(sku.encode()) % 12)
+        for sku, name, variant, group, _category, price, _facts in CATALOGUE
+    }
+    names = {group: name for _sku, name, _v, group, *_rest in CATALOGUE if group}
+    for sku, group, variant, stock in EXTRA_VARIANTS:
+        price = next(p for s, _n, _v, g, _c, p, _f in CATALOGUE if g == group)
+        wanted[sku] = (group, names[group], variant, price, stock)
+    existing = {s.sku: s for s in db.session.scalars(select(StockLevel))}
+    for sku, (group, name, variant, price, on_hand) in wanted.items():
+        stock = existing.get(sku) or StockLevel(sku=sku, reserved=0)
+        stock.product_group, stock.name, stock.variant = group, name, variant
+        stock.unit_price = price
+        stock.on_hand = on_hand
+        db.session.add(stock)
+    db.session.commit()
 
 
 def order_total(document: dict[str, Any]) -> int:
@@ -200,6 +239,7 @@ def seed_demo(
     ensure_store()
     if active_policy_version() is None:
         save_policy(DEMO_POLICY, actor="demo")
+    seed_stock()
     gateway = payment_gateway()
     now = now or utcnow()
     created_payments = 0
