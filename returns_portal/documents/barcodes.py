@@ -17,6 +17,9 @@ QUIET_MODULES = 10  # ISO/IEC 15417 asks for ten module widths of white on each 
 
 def code128_modules(value: str) -> int:
     """Return how many modules wide `value` is in Code 128, start and stop included."""
+    # An empty or non-ASCII value would print a blank or wrong barcode that no scanner reads.
+    if not value or not value.isascii() or not value.isprintable():
+        raise ValueError(f"Code 128 needs printable ASCII, not {value!r}")
     return int(Code128(value, barWidth=1, quiet=0).width)
 
 
@@ -28,8 +31,9 @@ def draw_code128(
     max_width: float,
     height: float,
     max_bar: float = 4 * PRINTER_DOT,
+    centre: bool = True,
 ) -> float:
-    """Draw `value` as Code 128 centred in [x, x + max_width] with its foot at y; return its width.
+    """Draw `value` as Code 128 in [x, x + max_width] with its foot at y; return its width.
 
     Bars are a whole number of printer dots wide when that fits, and the quiet zones are kept.
     """
@@ -38,7 +42,8 @@ def draw_code128(
     if bar >= PRINTER_DOT:
         bar = int(bar / PRINTER_DOT) * PRINTER_DOT
     barcode = Code128(value, barWidth=bar, barHeight=height, quiet=0, humanReadable=0)
-    left = x + (max_width - barcode.width) / 2
+    # Left-aligned, the caller leaves the quiet zone to the left of x (a page margin does).
+    left = x + (max_width - barcode.width) / 2 if centre else x
     canvas.saveState()
     canvas.setFillColor(black)
     barcode.drawOn(canvas, left, y)

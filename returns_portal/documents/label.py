@@ -10,7 +10,7 @@ from reportlab.lib.colors import black
 from reportlab.pdfgen.canvas import Canvas
 
 from returns_portal.documents import fonts as f
-from returns_portal.documents.barcodes import draw_code128, draw_qr
+from returns_portal.documents.barcodes import PRINTER_DOT, draw_code128, draw_qr
 from returns_portal.shipping.carriers import Address
 
 WIDTH, HEIGHT = 4 * 72, 6 * 72  # points
@@ -72,7 +72,14 @@ class _Page:
         f.draw(self.canvas, x, HEIGHT - top, parts, size, self.fonts, bold)
 
     def fitted(
-        self, text: str, x: float, top: float, size: float, max_width: float, bold: bool = False
+        self,
+        text: str,
+        x: float,
+        top: float,
+        size: float,
+        max_width: float,
+        bold: bool = False,
+        align: str = "left",
     ) -> None:
         """Draw one line, shrinking it (down to 60 %) and then cutting it to fit `max_width`."""
         text = f.clean(text)
@@ -82,7 +89,7 @@ class _Page:
             size = max(size * 0.6, size * max_width / natural)
             if f.width(parts, size) > max_width:
                 text = f.wrap(self.fonts, text, size, max_width, bold)[0]
-        self.text(text, x, top, size, bold)
+        self.text(text, x, top, size, bold, align)
 
     def block(
         self, lines: list[tuple[str, float, bool]], x: float, top: float, bottom: float, w: float
@@ -127,7 +134,7 @@ def render_label_pdf(data: LabelData, font_path: str | None = None) -> bytes:
     # Carrier and service, big enough to sort by at a glance; store, date and weight beside.
     page.fitted(data.carrier_name, left, 28, 17, INNER * 0.58, bold=True)
     page.fitted(data.service_name, left, 44, 11, INNER * 0.58)
-    page.fitted(data.store_name, right - INNER * 0.4, 22, 9, INNER * 0.4, bold=True)
+    page.fitted(data.store_name, right, 22, 9, INNER * 0.4, bold=True, align="right")
     page.text(data.shipped_on.isoformat(), right, 34, 8, align="right")
     page.text(format_weight(data.weight_grams), right, 45, 8, align="right")
     page.rule(52)
@@ -172,7 +179,8 @@ def render_label_pdf(data: LabelData, font_path: str | None = None) -> bytes:
     # RMA barcode for the warehouse, with the order number beside it.
     rma_width = INNER * 0.62
     page.text(data.heading_rma, left, 353, 7, bold=True)
-    draw_code128(canvas, data.rma_number, left, HEIGHT - 388, rma_width, 30, max_bar=3 * 72 / 203)
+    # The page margin (12 pt) is the quiet zone: ten modules of 3 printer dots are 10.6 pt.
+    draw_code128(canvas, data.rma_number, left, HEIGHT - 388, rma_width, 30, 3 * PRINTER_DOT, False)
     page.fitted(data.rma_number, left, 400, 10, rma_width, bold=True)
     order_left = left + rma_width + 8
     page.text(data.heading_order, order_left, 353, 7, bold=True)
