@@ -18,7 +18,6 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'returns_portal.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
-    RETURN_ADDRESS: ClassVar[dict[str, str]]
     STORE_NAME = os.environ.get("STORE_NAME", "Demo Store")
     STORE_TIMEZONE = os.environ.get("STORE_TIMEZONE", "Asia/Shanghai")
     STORE_CURRENCY = os.environ.get("STORE_CURRENCY", "CNY")
@@ -47,8 +46,8 @@ class Config:
     MAIL_URL = os.environ.get("MAIL_URL")  # smtp://user:pass@host:587; unset: the outbox folder
     MAIL_FROM = os.environ.get("MAIL_FROM", "Returns <returns@example.com>")
     PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")  # a CJK TTF/TTC to embed; default: CID font
-    CARRIERS: list[dict[str, object]] | None = None  # None: the two built-in local carriers
-    RETURN_ADDRESS = {
+    CARRIERS: ClassVar[list[dict[str, object]] | None] = None  # None: the built-in carriers
+    RETURN_ADDRESS: ClassVar[dict[str, str]] = {
         "name": os.environ.get("RETURN_NAME", "Demo Store Returns Centre"),
         "line1": os.environ.get("RETURN_LINE1", "88 Century Avenue, Building 3"),
         "city": os.environ.get("RETURN_CITY", "Shanghai"),

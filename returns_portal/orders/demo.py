@@ -202,14 +202,14 @@ def seed_stock() -> None:
 
     from returns_portal.orders.models import StockLevel
 
-    wanted = {
+    wanted: dict[str, tuple[str | None, str, str | None, int, int]] = {
         sku: (group, name, variant, price, 3 + zlib.crc32(sku.encode()) % 12)
         for sku, name, variant, group, _category, price, _facts in CATALOGUE
     }
     names = {group: name for _sku, name, _v, group, *_rest in CATALOGUE if group}
-    for sku, group, variant, stock in EXTRA_VARIANTS:
-        price = next(p for s, _n, _v, g, _c, p, _f in CATALOGUE if g == group)
-        wanted[sku] = (group, names[group], variant, price, stock)
+    for extra_sku, extra_group, extra_variant, extra_stock in EXTRA_VARIANTS:
+        price = next(p for _s, _n, _v, g, _c, p, _f in CATALOGUE if g == extra_group)
+        wanted[extra_sku] = (extra_group, names[extra_group], extra_variant, price, extra_stock)
     existing = {s.sku: s for s in db.session.scalars(select(StockLevel))}
     for sku, (group, name, variant, price, on_hand) in wanted.items():
         stock = existing.get(sku) or StockLevel(sku=sku, reserved=0)

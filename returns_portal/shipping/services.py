@@ -27,6 +27,7 @@ from returns_portal.types import utcnow
 # A typical parcel of returned goods; carriers price by weight bands above it.
 DEFAULT_WEIGHT_GRAMS = 1000
 # Shipment states after which the carrier has the parcel and the label can't be voided.
+MAX_LABEL_ATTEMPTS = 10
 MOVING = frozenset({"accepted", "in_transit", "out_for_delivery", "delivered"})
 
 
@@ -91,22 +92,33 @@ def create_return_label(rma: Return, order: Order) -> Shipment:
     carrier = carriers().get(rma.carrier or "")
     if carrier is None:
         raise ReturnError(_l("The chosen carrier is not available. Please choose another."))
-    try:
-        label = carrier.create_label(
-            LabelRequest(
-                reference=rma.number,
-                service=rma.service or "",
-                from_address=customer_address(order),
-                to_address=warehouse_address(),
-                weight_grams=DEFAULT_WEIGHT_GRAMS,
-                currency=order.currency,
-                qr_dropoff=rma.method == "qr_dropoff",
+    # The local carrier derives numbers from the RMA; `attempt` steps past a number that is
+    # already taken (a hash collision, or a label voided earlier for this return).
+    for attempt in range(MAX_LABEL_ATTEMPTS):
+        try:
+            label = carrier.create_label(
+                LabelRequest(
+                    reference=rma.number,
+                    service=rma.service or "",
+                    from_address=customer_address(order),
+                    to_address=warehouse_address(),
+                    weight_grams=DEFAULT_WEIGHT_GRAMS,
+                    currency=order.currency,
+                    qr_dropoff=rma.method == "qr_dropoff",
+                    attempt=attempt,
+                )
             )
+        except CarrierError as exc:
+            raise ReturnError(
+                _l("The carrier could not issue a label just now. Please try again.")
+            ) from exc
+        taken = db.session.scalar(
+            select(Shipment.id).where(Shipment.tracking_number == label.tracking_number)
         )
-    except CarrierError as exc:
-        raise ReturnError(
-            _l("The carrier could not issue a label just now. Please try again.")
-        ) from exc
+        if taken is None:
+            break
+    else:
+        raise ReturnError(_l("The carrier could not issue a label just now. Please try again."))
     shipment = Shipment(
         return_id=rma.id,
         carrier=label.carrier,

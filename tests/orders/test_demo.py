@@ -102,7 +102,10 @@ def test_the_demo_store_has_other_sizes_in_stock_for_exchanges(session):
     from returns_portal.orders.models import StockLevel
 
     seed_demo(3, now=NOW)
-    tees = {s.sku: s for s in db.session.scalars(select(StockLevel).where(StockLevel.product_group == "APP-TEE"))}
+    tees = {
+        s.sku: s
+        for s in db.session.scalars(select(StockLevel).where(StockLevel.product_group == "APP-TEE"))
+    }
     assert {"APP-TEE-BLK-M", "APP-TEE-BLK-L", "APP-TEE-BLK-S", "APP-TEE-WHT-M"} <= set(tees)
     assert tees["APP-TEE-BLK-S"].available == 6
     assert tees["APP-TEE-WHT-M"].available == 0
