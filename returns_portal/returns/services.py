@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from returns_portal import policy
 from returns_portal.audit.models import AuditEvent
@@ -476,7 +477,15 @@ def open_return(
     else:
         transition(rma, ReturnStatus.AWAITING_SHIPMENT, "policy")
     create_return_label(rma, context.order)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two confirms of one draft raced past the token check: the first one won.
+        db.session.rollback()
+        winner = find_by_token(draft.token)
+        if winner is None:
+            raise
+        return winner
     return rma
 
 

@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from returns_portal.extensions import limiter
@@ -295,6 +296,18 @@ def document(number: str, document: str) -> Response:
         response.headers["Content-Disposition"] = f'attachment; filename="{rma.number}-{document}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(413)
+@bp.app_errorhandler(429)
+def customer_error(exc: HTTPException) -> tuple[str, int] | Response:
+    """Explain errors on customer pages in plain words; API clients get the API's JSON."""
+    if request.path.startswith("/api/"):
+        from returns_portal.api.views import error as api_error
+
+        return api_error(exc.code or 500, exc.description or exc.name)
+    return render_template("returns/error.html", code=exc.code), exc.code or 500
 
 
 @bp.get("/healthz")

@@ -311,3 +311,25 @@ def test_a_cancel_without_the_form_s_token_is_refused(customer):
     number = customer.complete()
     customer.client.post(f"/returns/{number}/cancel", data={})
     assert returns()[0].status == ReturnStatus.AWAITING_SHIPMENT
+
+
+def test_an_upload_over_the_size_limit_gets_a_plain_words_page(app, customer):
+    import io
+
+    customer.find()
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    try:
+        response = customer.choose(
+            {"qty-L1": "1", "reason-L1": "defective"},
+            **{"photos-L1": (io.BytesIO(b"x" * 60_000), "big.jpg")},
+        )
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    assert response.status_code == 413
+    assert "That upload is too large" in response.text
+
+
+def test_an_unknown_page_is_explained(client):
+    response = client.get("/returns/R-NOPE-00")
+    assert response.status_code == 404
+    assert "We couldn" in response.text
