@@ -99,7 +99,12 @@ def lookup() -> str | BaseResponse:
                   "the email address or postal code, as they appear on your order confirmation.")
             )  # fmt: skip
         return render_template("returns/index.html", form=form)
+    # A fresh session for this order: nothing of another order's return survives, only the
+    # language the customer picked.
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     _grant(order.number)
     return redirect(url_for("returns.items"))
 

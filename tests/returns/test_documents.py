@@ -66,3 +66,14 @@ def test_the_drop_off_qr_code_is_an_svg_of_the_shipment_s_payload(customer):
 def test_documents_of_someone_else_s_return_are_not_found(app, customer):
     number = customer.complete()
     assert app.test_client().get(f"/returns/{number}/label.pdf").status_code == 404
+
+
+def test_a_return_made_in_chinese_gets_a_chinese_packing_slip_and_label(customer):
+    customer.client.get("/?lang=zh_Hans")
+    number = customer.complete()
+    slip = PdfReader(io.BytesIO(customer.client.get(f"/returns/{number}/slip.pdf").data))
+    text = slip.pages[0].extract_text()
+    assert number in text
+    assert any("\u4e00" <= char <= "\u9fff" for char in text), text[:200]
+    label = PdfReader(io.BytesIO(customer.client.get(f"/returns/{number}/label.pdf").data))
+    assert any("\u4e00" <= char <= "\u9fff" for char in label.pages[0].extract_text())
