@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
 export FLASK_APP := returns_portal
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite test-postgres lint format typecheck migrate upgrade seed bench clean translations messages
+.PHONY: help install system-deps run test test-sqlite test-postgres lint format typecheck migrate upgrade seed bench clean translations messages
 
 help: ## List every command
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,6 +22,19 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the portal with its dev tools
+
+system-deps: ## Install the Debian packages the tests need (chromium, CJK fonts)
+	@if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing chromium and fonts-wqy-zenhei (apt-get)"; \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei > /dev/null; \
+	else \
+	  echo "The tests need Chromium (/usr/bin/chromium) and the WenQuanYi Zen Hei font." >&2; \
+	  echo "Install with: sudo apt-get install chromium fonts-wqy-zenhei" >&2; \
+	  exit 1; \
+	fi
 
 translations: $(STAMP) ## Compile the message catalogues (.po → .mo)
 	@$(BIN)/pybabel compile -d returns_portal/translations 2>&1 | { grep -v '^compiling catalog' || true; }; \
@@ -50,11 +63,11 @@ test: $(STAMP) ## Run the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: translations ## Run the suite on SQLite only
+test-sqlite: translations system-deps ## Run the suite on SQLite only
 	@echo "== test suite on SQLite =="
 	$(BIN)/python -m pytest -q
 
-test-postgres: translations ## Run the suite on PostgreSQL only (fails if it is not reachable)
+test-postgres: translations system-deps ## Run the suite on PostgreSQL only (fails if it is not reachable)
 	@echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
