@@ -42,7 +42,7 @@ def day(value: date | str | None, style: str = "long") -> str:
     return str(format_date(value, style))
 
 
-def moment(value: datetime | None, style: str = "medium") -> str:
+def moment(value: datetime | None, style: str = "short") -> str:
     """Format a point in time in the store's time zone and the reader's locale."""
     return "" if value is None else str(format_datetime(value, style))
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from decimal import Decimal
 
-from flask_babel import format_date
+from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -38,16 +40,30 @@ def reason_label(code: str) -> str:
     return str(REASON_LABELS.get(code, code))
 
 
-def explain(reason: policy.Reason) -> str:
-    """Translate a policy reason and fill in its values, dates in the customer's style."""
-    params = {}
-    for key, value in reason.params.items():
+MONEY = re.compile(r"^([A-Z]{3}) (-?\d+(?:\.\d+)?)$")
+
+
+def _localise(key: str, value: str) -> str:
+    """Render one value of a policy reason for the reader: words, dates and money."""
+    labels = {"reason": REASON_LABELS, "resolution": RESOLUTION_LABELS, "method": METHOD_LABELS}
+    if key in labels:
+        return str(labels[key].get(value, value))
+    if key == "question":  # checklist questions are N_-marked English sentences
+        return _(value)
+    money = MONEY.match(value)
+    if money:  # the engine writes "CNY 12.00"; pages write ¥12.00, so do the same here
+        return str(format_currency(Decimal(money.group(2)), money.group(1)))
+    if len(value) == 10:
         try:
-            params[key] = (
-                format_date(date.fromisoformat(value), "long") if len(value) == 10 else value
-            )
+            return str(format_date(date.fromisoformat(value), "long"))
         except ValueError:
-            params[key] = value
+            return value
+    return value
+
+
+def explain(reason: policy.Reason) -> str:
+    """Translate a policy reason and fill in its values in the reader's language."""
+    params = {key: _localise(key, value) for key, value in reason.params.items()}
     # The engine's templates are marked with N_ in returns_portal/policy/reasons.py.
     return _(reason.message).format(**params)
 

@@ -258,11 +258,13 @@ def _visible_return(number: str) -> Return:
 @bp.get("/returns/<number>")
 def track(number: str) -> str:
     """Show the return's timeline, next step, documents and refund due date."""
-    from returns_portal.shipping.services import live_shipment
+    from returns_portal.shipping.services import live_shipment, service_rate
 
     rma = _visible_return(number)
+    shipment = live_shipment(rma)
     return render_template(
-        "returns/track.html", rma=rma, shipment=live_shipment(rma),
+        "returns/track.html", rma=rma, shipment=shipment,
+        rate=service_rate(rma.order, shipment.carrier, shipment.service) if shipment else None,
         timeline=services.timeline(rma), cancellable=rma.status in services.CANCELLABLE,
         confirmed=request.args.get("confirmed") == "1", form=StepForm(),
     )  # fmt: skip

@@ -85,6 +85,11 @@ def rates_for(order: Order) -> dict[str, Rate]:
     return dict(sorted(found.items(), key=lambda item: (item[1].amount, item[0])))
 
 
+def service_rate(order: Order, carrier: str, service: str) -> Rate | None:
+    """Return the named carrier service's rate (with its display names) for this order."""
+    return rates_for(order).get(f"{carrier}:{service}")
+
+
 def create_return_label(rma: Return, order: Order) -> Shipment:
     """Buy (or issue) the return label for `rma` and record the shipment."""
     from returns_portal.returns.services import ReturnError
