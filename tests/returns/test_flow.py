@@ -333,3 +333,18 @@ def test_an_unknown_page_is_explained(client):
     response = client.get("/returns/R-NOPE-00")
     assert response.status_code == 404
     assert "We couldn" in response.text
+
+
+def test_store_credit_shows_the_policy_s_bonus(customer, cli, tmp_path):
+    import json
+
+    from returns_portal import policy
+
+    document = policy.default_document("cn-7day")
+    document["resolutions"]["store_credit_bonus_percent"] = 10
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(document))
+    assert cli.invoke(args=["policy", "load", str(path)]).exit_code == 0
+    customer.find()
+    customer.choose()
+    assert "+10% bonus" in customer.client.get("/return/options").text
