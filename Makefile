@@ -51,7 +51,7 @@ run: translations ## Run the portal on SQLite with a local Stripe server and dem
 	export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT); \
 	if ! (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null; then \
 	  echo "Starting the local Stripe server on port $(STRIPE_PORT) (log: instance/localstripe.log)"; \
-	  $(BIN)/localstripe --port $(STRIPE_PORT) > instance/localstripe.log 2>&1 & stripe_pid=$$!; \
+	  $(BIN)/localstripe --port $(STRIPE_PORT) --from-scratch > instance/localstripe.log 2>&1 & stripe_pid=$$!; \
 	  trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
 	  for i in $$(seq 100); do (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.2; done; \
 	fi; \

@@ -163,7 +163,11 @@ def localstripe_url() -> Iterator[str]:
     port = _free_port()
     exe = Path(sys.executable).with_name("localstripe")
     log = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this block; closed at teardown
-    proc = subprocess.Popen([str(exe), "--port", str(port)], stdout=log, stderr=log)
+    # --from-scratch: every localstripe shares one state file (/tmp/localstripe.pickle) that a
+    # concurrent or interrupted instance can leave truncated; a test server must not read it.
+    proc = subprocess.Popen(
+        [str(exe), "--port", str(port), "--from-scratch"], stdout=log, stderr=log
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
