@@ -21,22 +21,22 @@ from returns_portal.returns.reasons import reason_label
 
 def _label_data(rma: Return) -> LabelData:
     from returns_portal.shipping.services import (
-        carriers,
         customer_address,
         live_shipment,
+        service_rate,
         warehouse_address,
     )
 
     shipment = live_shipment(rma)
     if shipment is None:
         raise LookupError("no live shipment")
-    carrier = carriers().get(shipment.carrier)
+    rate = service_rate(rma.order, shipment.carrier, shipment.service)
     return LabelData(
         store_name=current_app.config["STORE_NAME"],
         rma_number=rma.number,
         order_number=rma.order.number,
-        carrier_name=carrier.name if carrier else shipment.carrier,
-        service_name=shipment.service,
+        carrier_name=rate.carrier_name if rate else shipment.carrier,
+        service_name=rate.service_name if rate else shipment.service,
         tracking_number=shipment.tracking_number,
         from_address=customer_address(rma.order),
         to_address=warehouse_address(),

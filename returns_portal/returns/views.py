@@ -187,7 +187,9 @@ def options() -> str | BaseResponse:
         "returns/options.html", order=g.order, chosen=chosen, draft=g.draft, rates=rates,
         selected_rate=f"{g.draft.carrier}:{g.draft.service}" if g.draft.carrier else cheapest,
         shipping_free=shipping_free, exchange_options=services.exchange_options,
-        bonus_percent=int(context.rules.document["resolutions"].get("store_credit_bonus_percent") or 0),
+        bonus_percent=int(
+            context.rules.document["resolutions"].get("store_credit_bonus_percent") or 0
+        ),
         form=form, errors=errors,
     )  # fmt: skip
 

@@ -48,7 +48,10 @@ def warehouse_address() -> Address:
     """Return the address returns are sent to, from the store settings."""
     from returns_portal.store.services import ensure_store
 
-    data: dict[str, Any] = ensure_store().return_address or {}
+    # A store saved before it had a returns address falls back to the configured one.
+    data: dict[str, Any] = ensure_store().return_address or dict(
+        current_app.config["RETURN_ADDRESS"]
+    )
     return Address(
         name=data.get("name", "Returns"),
         line1=data.get("line1", ""),

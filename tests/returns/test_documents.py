@@ -77,3 +77,21 @@ def test_a_return_made_in_chinese_gets_a_chinese_packing_slip_and_label(customer
     assert any("\u4e00" <= char <= "\u9fff" for char in text), text[:200]
     label = PdfReader(io.BytesIO(customer.client.get(f"/returns/{number}/label.pdf").data))
     assert any("\u4e00" <= char <= "\u9fff" for char in label.pages[0].extract_text())
+
+
+def test_the_label_names_the_service_and_the_returns_address(app, customer):
+    number = customer.complete()
+    text = (
+        PdfReader(io.BytesIO(customer.client.get(f"/returns/{number}/label.pdf").data))
+        .pages[0]
+        .extract_text()
+    )
+    assert app.config["RETURN_ADDRESS"]["line1"] in text
+    assert app.config["RETURN_ADDRESS"]["postal_code"] in text
+    from returns_portal.orders.services import load_order
+    from returns_portal.shipping.services import service_rate
+
+    shipment = db.session.scalars(select(Shipment)).one()
+    rate = service_rate(load_order("1001"), shipment.carrier, shipment.service)
+    assert rate.service_name != shipment.service
+    assert rate.service_name in text and rate.carrier_name in text
