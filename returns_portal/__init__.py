@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from returns_portal.extensions import babel, csrf, db, limiter, login, migrate
 
@@ -14,6 +14,8 @@ def select_locale() -> str | None:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the CLI, background jobs: the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     wanted = request.args.get("lang")
     if wanted in languages:
         session["lang"] = wanted

@@ -10,7 +10,7 @@ from returns_portal.orders.models import (
     Payment,
     StockLevel,
 )
-from returns_portal.receiving.models import Inspection, InspectionItem
+from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
 from returns_portal.refunds.models import Refund, RefundApproval, StoreCreditEntry
 from returns_portal.returns.models import Return, ReturnItem
 from returns_portal.shipping.models import Shipment, TrackingEvent
@@ -20,5 +20,6 @@ __all__ = [
     "ApiToken", "AuditEvent", "Inspection", "InspectionItem", "Order", "OrderLine", "Parcel",
     "ParcelItem", "Payment", "PolicyVersion", "Refund", "RefundApproval", "Return",
     "ReturnItem", "Shipment", "StockLevel", "StoreCreditEntry", "StoreSettings", "TrackingEvent",
+    "UnidentifiedParcel",
     "User",
 ]  # fmt: skip

@@ -63,3 +63,60 @@ def make_return(number: str, order_number: str = "1001", **quantities: int) -> A
     db.session.add(rma)
     db.session.commit()
     return rma
+
+
+def recent_order_document(number: str = "1001") -> dict[str, Any]:
+    """An order whose T-shirts (2) and mug arrived 2 days ago and kettle + gift 20 days ago."""
+    from datetime import timedelta
+
+    from returns_portal.types import utcnow
+
+    now = utcnow()
+    document = make_order(number)
+    document["placed_at"] = (now - timedelta(days=25)).isoformat()
+    document["order_discount"] = 0
+    document["lines"][0]["product_group"] = "APP-TEE"
+    document["lines"].append(
+        {"line_id": "L4", "sku": "CUS-MUG", "name": "Custom photo mug", "category": "custom",
+         "quantity": 1, "unit_price": 6900, "custom_made": True}
+    )  # fmt: skip
+    document["parcels"] = [
+        {"parcel_id": "P1", "delivered_at": (now - timedelta(days=2)).isoformat(), "lines": {"L1": 2, "L4": 1}},
+        {"parcel_id": "P2", "delivered_at": (now - timedelta(days=20)).isoformat(), "lines": {"L2": 1, "L3": 1}},
+    ]  # fmt: skip
+    document["shipping_address"] = {"name": "Li Wei", "line1": "1 Nanjing Road", "city": "Shanghai",
+                                    "postal_code": "200000", "country": "CN"}  # fmt: skip
+    return document
+
+
+def open_portal_return(
+    order_number: str = "1001",
+    items: tuple[tuple[str, int, str, str], ...] = (("L1", 2, "too_small", "refund"),),
+    method: str = "label",
+) -> Any:
+    """Open a return the way the customer pages do: (line, quantity, reason, resolution) items."""
+    from returns_portal.returns.services import (
+        Draft,
+        DraftItem,
+        load_customer_order,
+        open_return,
+        order_context,
+    )
+    from returns_portal.shipping.services import rates_for
+
+    order = load_customer_order(order_number)
+    assert order is not None
+    rates = rates_for(order)
+    key = next(iter(rates))
+    carrier, service = key.split(":")
+    draft = Draft(
+        order_number,
+        [
+            DraftItem(line, qty, reason, resolution=resolution)
+            for line, qty, reason, resolution in items
+        ],
+        method=method,
+        carrier=carrier,
+        service=service,
+    )
+    return open_return(order_context(order), draft, rates[key].amount, "en")

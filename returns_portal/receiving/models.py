@@ -20,8 +20,12 @@ class Inspection(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), index=True)
     inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    inspector: Mapped[str] = mapped_column(String(200), default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parcels: Mapped[int] = mapped_column(Integer, default=1)
+    # Scanned codes that were not expected: [{"code", "kind": "extra"|"wrong", "qty"}]
+    unexpected: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
 
     items: Mapped[list[InspectionItem]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", order_by="InspectionItem.id"
@@ -41,6 +45,7 @@ class InspectionItem(db.Model):  # type: ignore[name-defined]
     received_qty: Mapped[int] = mapped_column(Integer, default=0)
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     grade: Mapped[str | None] = mapped_column(String(1))
+    suggested_disposition: Mapped[str | None] = mapped_column(String(24))
     disposition: Mapped[str | None] = mapped_column(String(24))
     disposition_reason: Mapped[str | None] = mapped_column(Text)
     diminished_value: Mapped[int] = mapped_column(Integer, default=0)
@@ -48,3 +53,23 @@ class InspectionItem(db.Model):  # type: ignore[name-defined]
     photos: Mapped[list[str]] = mapped_column(JSONType, default=list)
 
     inspection: Mapped[Inspection] = relationship(back_populates="items")
+
+
+class UnidentifiedParcel(db.Model):  # type: ignore[name-defined]
+    """A parcel that arrived matching no return; kept until someone attaches it to one."""
+
+    __tablename__ = "unidentified_parcels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(200), index=True)  # what was scanned, if anything
+    tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    sender_email: Mapped[str] = mapped_column(String(320), default="")
+    order_number: Mapped[str] = mapped_column(String(64), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_by: Mapped[str] = mapped_column(String(200))
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id"), index=True)
+    attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attached_by: Mapped[str | None] = mapped_column(String(200))
