@@ -73,8 +73,9 @@ def create_app(config_class: type | None = None) -> Flask:
     shipping.init_app(app)
     filters.init_app(app)
 
-    from returns_portal.accounts.cli import tokens_cli
-    from returns_portal.accounts.models import User
+    from returns_portal.accounts.access import LOGIN_MESSAGE, load_user
+    from returns_portal.accounts.cli import tokens_cli, users_cli
+    from returns_portal.accounts.views import bp as accounts_bp
     from returns_portal.api.views import bp as api_bp
     from returns_portal.api.views import init_app as api_init
     from returns_portal.orders.cli import demo_cli, orders_cli
@@ -87,11 +88,16 @@ def create_app(config_class: type | None = None) -> Flask:
     app.register_blueprint(api_bp)
     api_init(app)
     app.register_blueprint(returns_bp)
-    for group in (tokens_cli, orders_cli, demo_cli, policy_cli):
+    app.register_blueprint(accounts_bp)
+    for group in (tokens_cli, users_cli, orders_cli, demo_cli, policy_cli):
         app.cli.add_command(group)
 
-    @login.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    # Staff sign-in: pages guarded by role_required send visitors here; "strong" drops the
+    # session when it moves to another address or browser; a deactivated user loads as nobody.
+    login.login_view = "accounts.login"
+    login.login_message = LOGIN_MESSAGE
+    login.localize_callback = str  # translate the lazy message as it is flashed
+    login.session_protection = "strong"
+    login.user_loader(load_user)
 
     return app
