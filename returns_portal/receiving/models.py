@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returns_portal.extensions import db
+from returns_portal.returns.models import Return
 from returns_portal.types import JSONType, UTCDateTime, utcnow
 
 
@@ -30,6 +31,7 @@ class Inspection(db.Model):  # type: ignore[name-defined]
     items: Mapped[list[InspectionItem]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", order_by="InspectionItem.id"
     )
+    rma: Mapped[Return] = relationship()
 
 
 class InspectionItem(db.Model):  # type: ignore[name-defined]

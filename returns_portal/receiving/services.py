@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -444,6 +445,27 @@ def _restock(line: OrderLine, quantity: int) -> None:
         )
         db.session.add(stock)
     stock.on_hand += quantity
+
+
+def refund_due_by(rma: Return) -> date | None:
+    """Return when the refund is due once the parcel is in (the pack may count from receipt)."""
+    receipt = db.session.scalar(
+        select(Inspection).where(Inspection.return_id == rma.id).order_by(Inspection.id).limit(1)
+    )
+    if receipt is None:
+        return None
+    # The date hangs on the day the parcel came in, not on what the counting finds: assume
+    # everything announced arrived, so the date shows before the counting is done.
+    announced = policy.Inspection(
+        received_at=receipt.started_at,
+        lines={
+            e.line.line_ref: policy.LineFindings(e.line.line_ref, e.item.quantity)
+            for e in expected_items(receipt)
+        },
+    )
+    context = order_context(rma.order)
+    evaluation = policy.evaluate(context.facts, return_request(rma), return_policy(rma), announced)
+    return evaluation.refund.refund_due_by
 
 
 def proposed_refund(rma: Return) -> Refund | None:

@@ -261,13 +261,18 @@ def _visible_return(number: str) -> Return:
 @bp.get("/returns/<number>")
 def track(number: str) -> str:
     """Show the return's timeline, next step, documents and refund due date."""
+    from returns_portal.receiving.services import proposed_refund, refund_due_by
     from returns_portal.shipping.services import live_shipment, service_rate
 
     rma = _visible_return(number)
     shipment = live_shipment(rma)
+    refund = proposed_refund(rma)
     return render_template(
         "returns/track.html", rma=rma, shipment=shipment,
         rate=service_rate(rma.order, shipment.carrier, shipment.service) if shipment else None,
+        # After inspection the proposal (due date counted from receipt) replaces the estimate.
+        breakdown=(refund.breakdown if refund else rma.estimate).get("refund", {}),
+        due_by=refund_due_by(rma),
         timeline=services.timeline(rma), cancellable=rma.status in services.CANCELLABLE,
         confirmed=request.args.get("confirmed") == "1", form=StepForm(),
     )  # fmt: skip

@@ -1,0 +1,201 @@
+"""The warehouse scan station: receive parcels, count items in, inspect, print bin labels."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from returns_portal.accounts.access import current_actor, role_required
+from returns_portal.accounts.models import Role
+from returns_portal.extensions import db
+from returns_portal.receiving import services as receiving
+from returns_portal.receiving.forms import ActionForm, AttachForm, ScanForm, UnidentifiedForm
+from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
+
+bp = Blueprint("receiving", __name__, url_prefix="/warehouse")
+STAFF = (Role.WAREHOUSE,)  # admins pass every role check
+FEEDBACK = "scan_feedback"
+
+
+def _feedback(kind: str, message: str) -> None:
+    """Remember the last scan's result for the next page: a big banner and a sound."""
+    session[FEEDBACK] = {"kind": kind, "message": message}
+
+
+def _receipt(receipt_id: int) -> Inspection:
+    receipt = receiving.receipt_for(receipt_id)
+    if receipt is None:
+        abort(404)
+    return receipt
+
+
+@bp.route("/scan", methods=["GET", "POST"])
+@role_required(*STAFF)
+def scan() -> str | BaseResponse:
+    """Scan a parcel: its RMA barcode, tracking number or drop-off QR code."""
+    form = ScanForm()
+    if form.validate_on_submit():
+        code = (form.code.data or "").strip()
+        rma = receiving.identify(code)
+        if rma is None:
+            _feedback("bad", _("No return matches %(code)s.", code=code))
+            return redirect(url_for("receiving.unidentified", code=code))
+        try:
+            receipt = receiving.receive_parcel(rma, current_actor(), code=code)
+        except receiving.ReceivingError as exc:
+            _feedback("bad", str(exc))
+            return redirect(url_for("receiving.scan"))
+        _feedback("ok", _("Return %(number)s: parcel %(n)d.", number=rma.number, n=receipt.parcels))
+        return redirect(url_for("receiving.receipt", receipt_id=receipt.id))
+    return render_template("receiving/scan.html", form=form, feedback=session.pop(FEEDBACK, None))
+
+
+@bp.get("/receipts/<int:receipt_id>")
+@role_required(*STAFF)
+def receipt(receipt_id: int) -> str:
+    """Show what the return should contain, what has been counted, and what is left to do."""
+    current = _receipt(receipt_id)
+    rma = current.rma
+    return render_template(
+        "receiving/receipt.html",
+        receipt=current,
+        rma=rma,
+        expected=receiving.expected_items(current),
+        refund=receiving.proposed_refund(rma) if current.completed_at else None,
+        form=ScanForm(),
+        action=ActionForm(),
+        feedback=session.pop(FEEDBACK, None),
+    )
+
+
+@bp.post("/receipts/<int:receipt_id>/scan")
+@role_required(*STAFF)
+def scan_item(receipt_id: int) -> BaseResponse:
+    """Count a scanned item (SKU or GTIN) into the receipt."""
+    current = _receipt(receipt_id)
+    form = ScanForm()
+    if form.validate_on_submit():
+        try:
+            result = receiving.scan_item(current, form.code.data or "", current_actor())
+        except receiving.ReceivingError as exc:
+            _feedback("bad", str(exc))
+        else:
+            _feedback("ok" if result.kind == "counted" else "bad", result.message)
+    return redirect(url_for("receiving.receipt", receipt_id=receipt_id))
+
+
+@bp.route("/receipts/<int:receipt_id>/items/<int:item_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
+    """Answer the item's checklist, grade it and choose where it goes."""
+    current = _receipt(receipt_id)
+    expected = next((e for e in receiving.expected_items(current) if e.finding.id == item_id), None)
+    if expected is None:
+        abort(404)
+    questions = receiving.questions_for(current, expected)
+    form = ActionForm()
+    error = None
+    if form.validate_on_submit():
+        answers = {q.code: request.form.get(f"q-{q.code}") == "yes" for q in questions
+                   if request.form.get(f"q-{q.code}") in {"yes", "no"}}  # fmt: skip
+        raw_value = request.form.get("diminished_value", "0").strip() or "0"
+        try:
+            receiving.record_findings(
+                current, expected.finding, answers, request.form.get("grade", ""),
+                request.form.get("disposition") or None, request.form.get("override_reason", ""),
+                request.form.get("notes", ""), int(raw_value) if raw_value.isdigit() else -1,
+                current_actor(),
+            )  # fmt: skip
+        except receiving.ReceivingError as exc:
+            error = str(exc)
+        else:
+            _feedback("ok", _("%(name)s: grade %(grade)s, %(disposition)s.",
+                              name=expected.line.product_name, grade=expected.finding.grade,
+                              disposition=expected.finding.disposition))  # fmt: skip
+            return redirect(url_for("receiving.receipt", receipt_id=receipt_id))
+    return render_template(
+        "receiving/inspect.html", receipt=current, expected=expected, questions=questions,
+        dispositions=list(receiving.Disposition), grades=receiving.GRADES, form=form, error=error,
+        eu=receiving.return_policy(current.rma).pack == "eu-14day",
+    )  # fmt: skip
+
+
+@bp.post("/receipts/<int:receipt_id>/complete")
+@role_required(*STAFF)
+def complete(receipt_id: int) -> BaseResponse:
+    """Finish the receipt: restock and propose the refund."""
+    current = _receipt(receipt_id)
+    if ActionForm().validate_on_submit():
+        try:
+            refund = receiving.complete_receipt(current, current_actor())
+        except receiving.ReceivingError as exc:
+            _feedback("bad", str(exc))
+        else:
+            _feedback("ok", _("Receipt complete. Refund proposed: %(amount)s.",
+                              amount=f"{refund.currency} {refund.amount / 100:.2f}"))  # fmt: skip
+    return redirect(url_for("receiving.receipt", receipt_id=receipt_id))
+
+
+@bp.get("/receipts/<int:receipt_id>/items/<int:item_id>/<any('bin.pdf', 'bin.zpl'):kind>")
+@role_required(*STAFF)
+def bin_label(receipt_id: int, item_id: int, kind: str) -> Response:
+    """Print the bin label that says where the item goes."""
+    from returns_portal.receiving.documents import render_bin_label
+
+    current = _receipt(receipt_id)
+    finding = db.session.get(InspectionItem, item_id)
+    if finding is None or finding.inspection_id != current.id or not finding.disposition:
+        abort(404)
+    body, mimetype = render_bin_label(current, finding, kind)
+    return Response(body, mimetype=mimetype)
+
+
+@bp.route("/unidentified", methods=["GET", "POST"])
+@role_required(*STAFF)
+def unidentified() -> str | BaseResponse:
+    """The queue of parcels that matched no return: register, search, attach."""
+    form = UnidentifiedForm()
+    if form.validate_on_submit():
+        parcel = receiving.register_unidentified(
+            form.code.data or "", current_actor(), sender_name=form.sender_name.data or "",
+            sender_email=form.sender_email.data or "", order_number=form.order_number.data or "",
+            notes=form.notes.data or "",
+        )  # fmt: skip
+        _feedback("ok", _("Parcel %(id)d is in the unidentified queue.", id=parcel.id))
+        return redirect(url_for("receiving.scan"))
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"]
+    query = request.args.get("q", "")
+    return render_template(
+        "receiving/unidentified.html", form=form, query=query,
+        parcels=receiving.search_unidentified(query), attach=AttachForm(),
+        feedback=session.pop(FEEDBACK, None),
+    )  # fmt: skip
+
+
+@bp.post("/unidentified/<int:parcel_id>/attach")
+@role_required(*STAFF)
+def attach(parcel_id: int) -> BaseResponse:
+    """Attach a queued parcel to its return and continue with its receipt."""
+    parcel = db.session.get(UnidentifiedParcel, parcel_id)
+    if parcel is None:
+        abort(404)
+    form = AttachForm()
+    if form.validate_on_submit():
+        try:
+            receipt = receiving.attach_parcel(parcel, form.rma_number.data or "", current_actor())
+        except receiving.ReceivingError as exc:
+            _feedback("bad", str(exc))
+            return redirect(url_for("receiving.unidentified"))
+        return redirect(url_for("receiving.receipt", receipt_id=receipt.id))
+    return redirect(url_for("receiving.unidentified"))
