@@ -82,7 +82,11 @@ def seed_command(count: int) -> None:
                 f"{exc}\nIs the local Stripe server running? `make run` starts it "
                 "(or run: localstripe --port 8420)."
             ) from exc
+    from returns_portal.orders.demo import DEMO_PASSWORD, DEMO_STAFF
+
     click.echo(
         f"Demo store ready: {summary.orders} orders ({summary.payments_created} new payments). "
         f"Try order {summary.example_number} with {summary.example_email}."
     )
+    staff = ", ".join(f"{role}@example.com" for role in DEMO_STAFF)
+    click.echo(f"Staff sign-in at /staff/login: {staff}; password {DEMO_PASSWORD} (demo only).")

@@ -101,6 +101,11 @@ DEMO_POLICY: dict[str, Any] = {
 }
 
 
+# Demo staff, one per role; the password is printed by `flask demo seed`. Demo data only.
+DEMO_PASSWORD = "returns-demo-2026"
+DEMO_STAFF = ("admin", "warehouse", "finance", "support")
+
+
 @dataclass(frozen=True)
 class SeedSummary:
     orders: int
@@ -196,6 +201,16 @@ def _parcel(index: int, n: int, placed: datetime, delivered: datetime | None,
     }
 
 
+def seed_staff() -> None:
+    """Create one demo staff user per role (role@example.com) unless they exist."""
+    from returns_portal.accounts.services import create_user, find_user
+
+    for role in DEMO_STAFF:
+        email = f"{role}@example.com"
+        if find_user(email) is None:
+            create_user(email, DEMO_PASSWORD, role, name=f"Demo {role}", actor="demo")
+
+
 def seed_stock() -> None:
     """Give every demo product (and a few extra sizes) stock, so exchanges can be offered."""
     from sqlalchemy import select
@@ -240,6 +255,7 @@ def seed_demo(
     if active_policy_version() is None:
         save_policy(DEMO_POLICY, actor="demo")
     seed_stock()
+    seed_staff()
     gateway = payment_gateway()
     now = now or utcnow()
     created_payments = 0

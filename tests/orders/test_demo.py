@@ -109,3 +109,13 @@ def test_the_demo_store_has_other_sizes_in_stock_for_exchanges(session):
     assert {"APP-TEE-BLK-M", "APP-TEE-BLK-L", "APP-TEE-BLK-S", "APP-TEE-WHT-M"} <= set(tees)
     assert tees["APP-TEE-BLK-S"].available == 6
     assert tees["APP-TEE-WHT-M"].available == 0
+
+
+def test_the_demo_store_has_one_staff_user_per_role(session):
+    from returns_portal.accounts.services import authenticate
+    from returns_portal.orders.demo import DEMO_PASSWORD
+
+    seed_demo(1, now=NOW)
+    seed_demo(1, now=NOW)  # again: no duplicates
+    for role in ("admin", "warehouse", "finance", "support"):
+        assert authenticate(f"{role}@example.com", DEMO_PASSWORD).role == role
