@@ -260,6 +260,7 @@ def record_findings(
     notes: str,
     diminished_value: int,
     actor: str,
+    photos: list[str] | None = None,
 ) -> InspectionItem:
     """Save one item's checklist answers, grade and disposition (suggested unless overridden)."""
     if receipt.completed_at is not None:
@@ -292,6 +293,8 @@ def record_findings(
     finding.disposition_reason = override_reason.strip() or None
     finding.notes = notes.strip()[:2000]
     finding.diminished_value = diminished_value
+    if photos:  # stored keys (see returns_portal.returns.photos); added to earlier ones
+        finding.photos = [*(finding.photos or []), *photos][:10]
     rma = db.session.get(Return, receipt.return_id)
     assert rma is not None
     record_event(

@@ -106,6 +106,10 @@ def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
     form = ActionForm()
     error = None
     if form.validate_on_submit():
+        from returns_portal.returns.photos import accept_photos
+
+        uploads = [f for f in request.files.getlist("photos") if f and f.filename][:5]
+        keys, photo_errors = accept_photos({"item": uploads}) if uploads else ({}, {})
         answers = {q.code: request.form.get(f"q-{q.code}") == "yes" for q in questions
                    if request.form.get(f"q-{q.code}") in {"yes", "no"}}  # fmt: skip
         raw_value = request.form.get("diminished_value", "0").strip() or "0"
@@ -114,8 +118,10 @@ def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
                 current, expected.finding, answers, request.form.get("grade", ""),
                 request.form.get("disposition") or None, request.form.get("override_reason", ""),
                 request.form.get("notes", ""), int(raw_value) if raw_value.isdigit() else -1,
-                current_actor(),
+                current_actor(), photos=keys.get("item", []),
             )  # fmt: skip
+            if photo_errors:
+                raise receiving.ReceivingError("; ".join(photo_errors["item"]))
         except receiving.ReceivingError as exc:
             error = str(exc)
         else:

@@ -149,3 +149,29 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, session):
     response = client.get("/warehouse/scan")
     assert response.status_code == 302
     assert "/staff/login" in response.headers["Location"]
+
+
+def test_inspection_photos_are_kept_without_their_metadata(worker, rma, app):
+    import io
+    from pathlib import Path
+
+    from returns_portal.receiving.models import InspectionItem
+    from tests.returns.conftest import photo_bytes
+
+    url = receipt_url(worker.post("/warehouse/scan", data={"code": rma.number}))
+    worker.post(f"{url}/scan", data={"code": "APP-TEE-BLK-M"})
+    inspect_url = re.search(
+        r'href="(/warehouse/receipts/\d+/items/\d+)"', worker.get(url).text
+    ).group(1)
+    codes = re.findall(r'name="q-([a-z_]+)" value="yes"', worker.get(inspect_url).text)
+    data = {
+        **{f"q-{c}": "yes" for c in codes},
+        "grade": "B",
+        "photos": (io.BytesIO(photo_bytes()), "tag.jpg"),
+    }
+    response = worker.post(inspect_url, data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.text
+    finding = db.session.scalars(select(InspectionItem)).one()
+    assert len(finding.photos) == 1
+    stored = Path(app.config["UPLOAD_FOLDER"]) / finding.photos[0]
+    assert b"SecretCam" not in stored.read_bytes()
