@@ -76,6 +76,7 @@ def recent_order_document(number: str = "1001") -> dict[str, Any]:
     document["placed_at"] = (now - timedelta(days=25)).isoformat()
     document["order_discount"] = 0
     document["lines"][0]["product_group"] = "APP-TEE"
+    document["lines"][0]["variant"] = "Black / M"
     document["lines"].append(
         {"line_id": "L4", "sku": "CUS-MUG", "name": "Custom photo mug", "category": "custom",
          "quantity": 1, "unit_price": 6900, "custom_made": True}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -12,31 +11,13 @@ from PIL import Image
 from returns_portal.extensions import db
 from returns_portal.orders.models import StockLevel
 from returns_portal.orders.services import upsert_order
-from returns_portal.types import utcnow
-from tests.builders import make_order
+from tests.builders import recent_order_document
 
 
 @pytest.fixture
 def order(session):
     """Order 1001: T-shirts (2) and a custom mug delivered 2 days ago; a kettle 20 days ago."""
-    now = utcnow()
-    document = make_order()
-    document["placed_at"] = (now - timedelta(days=25)).isoformat()
-    document["lines"][0]["product_group"] = "APP-TEE"
-    document["lines"][0]["variant"] = "Black / M"
-    document["lines"].append(
-        {"line_id": "L4", "sku": "CUS-MUG", "name": "Custom photo mug", "category": "custom",
-         "quantity": 1, "unit_price": 6900, "custom_made": True}
-    )  # fmt: skip
-    document["order_discount"] = 0
-    document["parcels"] = [
-        {"parcel_id": "P1", "delivered_at": (now - timedelta(days=2)).isoformat(),
-         "lines": {"L1": 2, "L4": 1}},
-        {"parcel_id": "P2", "delivered_at": (now - timedelta(days=20)).isoformat(),
-         "lines": {"L2": 1, "L3": 1}},
-    ]  # fmt: skip
-    document["shipping_address"] = {"name": "Li Wei", "line1": "1 Nanjing Road", "city": "Shanghai",
-                                    "postal_code": "200000", "country": "CN"}  # fmt: skip
+    document = recent_order_document()
     upsert_order(document)
     db.session.add_all([
         StockLevel(sku="APP-TEE-BLK-M", product_group="APP-TEE", name="T-shirt", variant="Black / M", on_hand=5),
