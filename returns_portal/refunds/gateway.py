@@ -25,8 +25,32 @@ class PaymentRecord:
     metadata: dict[str, str]
 
 
+@dataclass(frozen=True)
+class RefundRecord:
+    """A refund as the provider sees it; `key` is the portal's refund key, from metadata."""
+
+    reference: str
+    payment: str
+    amount: int
+    currency: str
+    status: str  # succeeded, pending, failed, canceled
+    key: str | None
+
+
 class PaymentGateway(Protocol):
     """What the portal needs from a payment provider."""
+
+    def refund(self, payment: str, amount: int, key: str) -> RefundRecord:
+        """Refund `amount` of a payment; `key` is both the idempotency key and metadata."""
+        ...
+
+    def find_refund(self, payment: str, key: str) -> RefundRecord | None:
+        """Return the payment's refund made with `key`, if the provider has one."""
+        ...
+
+    def list_refunds(self, payment: str) -> list[RefundRecord]:
+        """Return every refund of a payment (in no particular order)."""
+        ...
 
     def create_payment(self, amount: int, currency: str, metadata: dict[str, str]) -> PaymentRecord:
         """Capture a test card payment (demo data and tests only)."""
@@ -47,6 +71,18 @@ def _record(data: dict[str, Any]) -> PaymentRecord:
         currency=str(data["currency"]).upper(),
         status=status,
         metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+    )
+
+
+def _refund_record(data: dict[str, Any]) -> RefundRecord:
+    metadata = data.get("metadata") or {}
+    return RefundRecord(
+        reference=str(data["id"]),
+        payment=str(data.get("payment_intent") or ""),
+        amount=int(data["amount"]),
+        currency=str(data["currency"]).upper(),
+        status=str(data.get("status") or "pending"),
+        key=str(metadata["refund_key"]) if "refund_key" in metadata else None,
     )
 
 
@@ -90,6 +126,33 @@ class StripeGateway:
             raise GatewayError(f"Stripe refused the payment: {exc.user_message or exc}") from exc
         return _record(intent.to_dict())
 
+    def refund(self, payment: str, amount: int, key: str) -> RefundRecord:
+        try:
+            # https://docs.stripe.com/api/idempotent_requests: the same key returns the first
+            # result. Not every server honours it (localstripe does not), so callers also look
+            # the refund up by metadata before retrying.
+            refund = self._client.v1.refunds.create(
+                params={
+                    "payment_intent": payment,
+                    "amount": amount,
+                    "metadata": {"refund_key": key},
+                },
+                options={"idempotency_key": key},
+            )
+        except self._stripe.StripeError as exc:
+            raise GatewayError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
+        return _refund_record(refund.to_dict())
+
+    def find_refund(self, payment: str, key: str) -> RefundRecord | None:
+        return next((r for r in self.list_refunds(payment) if r.key == key), None)
+
+    def list_refunds(self, payment: str) -> list[RefundRecord]:
+        try:
+            page = self._client.v1.refunds.list(params={"payment_intent": payment, "limit": 100})
+        except self._stripe.StripeError as exc:
+            raise GatewayError(f"Stripe could not be reached: {exc}") from exc
+        return [_refund_record(item.to_dict()) for item in page.data]
+
     def get_payment(self, reference: str) -> PaymentRecord | None:
         try:
             intent = self._client.v1.payment_intents.retrieve(reference)
@@ -105,8 +168,11 @@ class FakeGateway:
 
     def __init__(self) -> None:
         self._payments: dict[str, PaymentRecord] = {}
+        self._refunds: dict[str, list[RefundRecord]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.down = False  # tests: the provider cannot be reached
+        self.refund_calls = 0
 
     def create_payment(self, amount: int, currency: str, metadata: dict[str, str]) -> PaymentRecord:
         if amount <= 0:
@@ -119,6 +185,35 @@ class FakeGateway:
 
     def get_payment(self, reference: str) -> PaymentRecord | None:
         return self._payments.get(reference)
+
+    def refund(self, payment: str, amount: int, key: str) -> RefundRecord:
+        with self._lock:
+            self.refund_calls += 1
+            if self.down:
+                raise GatewayError("The payment provider could not be reached.")
+            record = self._payments.get(payment)
+            if record is None:
+                raise GatewayError(f"No such payment: {payment}")
+            done = self._refunds.setdefault(payment, [])
+            same = next((r for r in done if r.key == key), None)
+            if same is not None:  # Stripe's idempotency: the same key, the same refund
+                return same
+            if amount <= 0 or sum(r.amount for r in done) + amount > record.amount:
+                raise GatewayError("Refund amount exceeds what remains of the charge.")
+            refund = RefundRecord(f"re_fake_{next(self._ids):06d}", payment, amount,
+                                  record.currency, "succeeded", key)  # fmt: skip
+            done.insert(0, refund)
+            return refund
+
+    def find_refund(self, payment: str, key: str) -> RefundRecord | None:
+        if self.down:
+            raise GatewayError("The payment provider could not be reached.")
+        return next((r for r in self._refunds.get(payment, []) if r.key == key), None)
+
+    def list_refunds(self, payment: str) -> list[RefundRecord]:
+        if self.down:
+            raise GatewayError("The payment provider could not be reached.")
+        return list(self._refunds.get(payment, []))
 
 
 def init_app(app: Flask) -> None:
