@@ -32,4 +32,7 @@ def _sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, so concurrent writers queue (busy
+        # timeout) instead of failing when a read lock cannot be upgraded. SQLite has no
+        # row locks: this is how FOR UPDATE sections stay serialised on the embedded default.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,338 @@
+"""Refund approvals and payment: every refund paid exactly once, never above what was captured.
+
+The portal guarantees this itself, whatever the provider does with idempotency keys:
+- the refund row is written (status submitted) before the provider is called, and its key
+  is the provider's idempotency key and metadata;
+- approvals and submissions take the refund's row lock, so concurrent clicks meet one row;
+- what may still be refunded (captured minus refunds submitted or paid) is checked under
+  the payment's row lock;
+- a retry first asks the provider for a refund with the key, and reconcile does the same
+  for refunds whose outcome our database never heard (crash after the provider call).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from returns_portal.accounts.models import Role, User
+from returns_portal.audit.services import record_event
+from returns_portal.extensions import db
+from returns_portal.orders.models import Payment
+from returns_portal.receiving.models import Inspection
+from returns_portal.refunds.gateway import GatewayError, payment_gateway
+from returns_portal.refunds.models import Refund, RefundApproval, RefundStatus, StoreCreditEntry
+from returns_portal.returns.models import Return, ReturnStatus
+from returns_portal.returns.services import transition
+from returns_portal.types import utcnow
+
+APPROVERS = frozenset({Role.FINANCE, Role.ADMIN})
+# Refunds that hold money: submitted (outcome pending) and succeeded both count against
+# what a payment can still give back.
+HOLDING = (RefundStatus.SUBMITTED.value, RefundStatus.SUCCEEDED.value)
+RECONCILE_AFTER = timedelta(minutes=2)
+
+
+class RefundError(Exception):
+    """A refund action the portal refuses; the message is for the finance user."""
+
+
+def actor_of(user: User) -> str:
+    return f"user:{user.id} {user.email}"
+
+
+def _locked(refund_id: int) -> Refund:
+    refund = db.session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
+    if refund is None:
+        raise RefundError(_l("No such refund."))
+    return refund
+
+
+def approvals_needed(refund: Refund) -> int:
+    """Return how many different finance users must approve (from the policy's thresholds)."""
+    level = (refund.breakdown or {}).get("refund", {}).get("approval", "finance")
+    return 2 if level == "two_finance" else 1
+
+
+def _inspector_ids(refund: Refund) -> set[str]:
+    if refund.return_id is None:
+        return set()
+    names = db.session.scalars(
+        select(Inspection.inspector).where(Inspection.return_id == refund.return_id)
+    )
+    return {name.split(" ")[0] for name in names if name}
+
+
+def approve_refund(refund_id: int, user: User, note: str = "") -> Refund:
+    """Record one finance approval; with enough of them, pay the refund.
+
+    Refused: a role other than finance/admin, the user who inspected the items, a second
+    approval by the same user, a refund not waiting for approval.
+    """
+    refund = _locked(refund_id)
+    if Role(user.role) not in APPROVERS:
+        raise RefundError(_l("Only finance can approve refunds."))
+    if f"user:{user.id}" in _inspector_ids(refund):
+        raise RefundError(_l("You inspected these items, so someone else must approve the refund."))
+    if refund.status != RefundStatus.PROPOSED:
+        raise RefundError(
+            _l("This refund is %(status)s; there is nothing to approve.", status=refund.status)
+        )
+    if any(a.user_id == user.id for a in refund.approvals):
+        raise RefundError(
+            _l("You have approved this refund already; a second person must approve it.")
+        )
+    refund.approvals.append(RefundApproval(user_id=user.id, decision="approve", note=note.strip()))
+    approved = sum(1 for a in refund.approvals if a.decision == "approve") >= approvals_needed(
+        refund
+    )
+    if approved:
+        refund.status = RefundStatus.APPROVED.value
+    record_event(
+        actor_of(user),
+        "refund.approved" if approved else "refund.approval",
+        "refund",
+        refund.key,
+        after={"amount": refund.amount, "note": note.strip()},
+    )
+    db.session.commit()
+    if approved:
+        return submit_refund(refund.id)
+    return refund
+
+
+def adjust_refund(refund_id: int, user: User, amount: int, reason: str) -> Refund:
+    """Change a proposed refund's amount, with a reason; never above what remains refundable."""
+    refund = _locked(refund_id)
+    if Role(user.role) not in APPROVERS:
+        raise RefundError(_l("Only finance can adjust refunds."))
+    if refund.status != RefundStatus.PROPOSED:
+        raise RefundError(_l("Only a proposed refund can be adjusted."))
+    if not reason.strip():
+        raise RefundError(_l("Say why the amount changes."))
+    if amount < 0 or amount > refundable(refund, exclude_self=True):
+        raise RefundError(_l("The amount must be between 0 and what remains refundable."))
+    before = refund.amount
+    refund.amount = amount
+    record_event(
+        actor_of(user),
+        "refund.adjusted",
+        "refund",
+        refund.key,
+        before={"amount": before},
+        after={"amount": amount, "reason": reason.strip()},
+    )
+    db.session.commit()
+    return refund
+
+
+def deny_refund(refund_id: int, user: User, reason: str) -> Refund:
+    """Refuse a proposed refund, with a reason the customer is told."""
+    refund = _locked(refund_id)
+    if Role(user.role) not in APPROVERS:
+        raise RefundError(_l("Only finance can deny refunds."))
+    if refund.status != RefundStatus.PROPOSED:
+        raise RefundError(_l("Only a proposed refund can be denied."))
+    if not reason.strip():
+        raise RefundError(_l("Say why the refund is denied; the customer is told."))
+    refund.status = RefundStatus.CANCELLED.value
+    refund.failure_message = reason.strip()
+    refund.approvals.append(RefundApproval(user_id=user.id, decision="deny", note=reason.strip()))
+    record_event(
+        actor_of(user), "refund.denied", "refund", refund.key, after={"reason": reason.strip()}
+    )
+    db.session.commit()
+    return refund
+
+
+def refundable(refund: Refund, exclude_self: bool = False) -> int:
+    """Return what the refund's payment can still give back (captured minus held refunds)."""
+    if refund.payment_id is None:
+        return refund.amount if refund.method == "store_credit" else 0
+    payment = db.session.get(Payment, refund.payment_id)
+    assert payment is not None
+    held = db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.payment_id == payment.id,
+            Refund.status.in_(HOLDING),
+            *([Refund.id != refund.id] if exclude_self else []),
+        )
+    )
+    return int(payment.amount) - int(held or 0)
+
+
+def submit_refund(refund_id: int) -> Refund:
+    """Pay an approved (or failed, retried) refund through the provider, exactly once."""
+    refund = _locked(refund_id)
+    if refund.status not in (RefundStatus.APPROVED, RefundStatus.FAILED):
+        db.session.commit()
+        return refund  # paid, being paid, or not approved: nothing to do here
+    if refund.method == "store_credit":
+        return _issue_store_credit(refund)
+    if refund.payment_id is None:
+        raise RefundError(_l("The order has no payment to refund."))
+    payment = db.session.scalar(
+        select(Payment).where(Payment.id == refund.payment_id).with_for_update()
+    )
+    assert payment is not None
+    if refund.amount > refundable(refund, exclude_self=True):
+        refund.status = RefundStatus.FAILED.value
+        refund.failure_message = "Refund would exceed what was captured minus earlier refunds."
+        record_event(
+            "system", "refund.refused", "refund", refund.key, after={"amount": refund.amount}
+        )
+        db.session.commit()
+        raise RefundError(
+            _l("This refund would exceed what the customer paid minus earlier refunds.")
+        )
+    # Written before the provider call: a crash from here on leaves a visible 'submitted'
+    # row holding the money, which reconcile settles by asking the provider for the key.
+    refund.status = RefundStatus.SUBMITTED.value
+    refund.attempts += 1
+    refund.failure_message = None
+    key, reference, amount = refund.key, payment.reference, refund.amount
+    db.session.commit()
+    return _call_provider(refund.id, reference, amount, key)
+
+
+def _call_provider(refund_id: int, reference: str, amount: int, key: str) -> Refund:
+    gateway = payment_gateway()
+    try:
+        record = gateway.find_refund(reference, key) or gateway.refund(reference, amount, key)
+    except GatewayError as exc:
+        refund = _locked(refund_id)
+        if refund.status == RefundStatus.SUBMITTED:
+            refund.status = RefundStatus.FAILED.value
+            refund.failure_message = str(exc)
+            record_event("system", "refund.failed", "refund", key, after={"message": str(exc)})
+        db.session.commit()
+        return refund
+    return _record_success(refund_id, record.reference)
+
+
+def _record_success(refund_id: int, provider_refund_id: str) -> Refund:
+    refund = _locked(refund_id)
+    if refund.status != RefundStatus.SUCCEEDED:
+        refund.status = RefundStatus.SUCCEEDED.value
+        refund.provider_refund_id = provider_refund_id
+        refund.succeeded_at = utcnow()
+        refund.failure_message = None
+        record_event(
+            "system",
+            "refund.succeeded",
+            "refund",
+            refund.key,
+            after={"provider_refund_id": provider_refund_id, "amount": refund.amount},
+        )
+        _resolve_return(refund)
+    db.session.commit()
+    return refund
+
+
+def _resolve_return(refund: Refund) -> None:
+    if refund.return_id is None:
+        return
+    rma = db.session.get(Return, refund.return_id)
+    if rma is not None and rma.status == ReturnStatus.INSPECTED:
+        transition(rma, ReturnStatus.RESOLVED, "system", "refund paid")
+
+
+def _issue_store_credit(refund: Refund) -> Refund:
+    order_email = refund_order_email(refund)
+    bonus = int((refund.breakdown or {}).get("refund", {}).get("bonus_credit") or 0)
+    db.session.add(
+        StoreCreditEntry(
+            customer_email=order_email,
+            kind="issue",
+            amount=refund.amount,
+            currency=refund.currency,
+            refund_id=refund.id,
+        )
+    )
+    if bonus:
+        db.session.add(
+            StoreCreditEntry(
+                customer_email=order_email,
+                kind="bonus",
+                amount=bonus,
+                currency=refund.currency,
+                refund_id=refund.id,
+            )
+        )
+    refund.status = RefundStatus.SUCCEEDED.value
+    refund.succeeded_at = utcnow()
+    record_event(
+        "system",
+        "refund.store_credit",
+        "refund",
+        refund.key,
+        after={"amount": refund.amount, "bonus": bonus},
+    )
+    _resolve_return(refund)
+    db.session.commit()
+    return refund
+
+
+def refund_order_email(refund: Refund) -> str:
+    from returns_portal.orders.models import Order
+
+    order = db.session.get(Order, refund.order_id)
+    assert order is not None
+    return order.email
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    settled: int  # submitted refunds the provider had paid: recorded now
+    retried: int  # failed or lost refunds submitted again
+    still_failing: int
+
+
+def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
+    """Settle refunds whose outcome was lost and retry failed ones; safe to run any time."""
+    settled = retried = failing = 0
+    cutoff = utcnow() - now_delay
+    stale = db.session.scalars(
+        select(Refund.id).where(
+            Refund.status == RefundStatus.SUBMITTED, Refund.updated_at <= cutoff
+        )
+    ).all()
+    for refund_id in stale:
+        refund = db.session.get(Refund, refund_id)
+        assert refund is not None
+        payment = db.session.get(Payment, refund.payment_id) if refund.payment_id else None
+        if payment is None:
+            continue
+        try:
+            found = payment_gateway().find_refund(payment.reference, refund.key)
+        except GatewayError:
+            failing += 1
+            continue
+        if found is not None:
+            _record_success(refund_id, found.reference)
+            settled += 1
+        else:  # the provider never got it: submit again (it looks the key up first)
+            locked = _locked(refund_id)
+            locked.status = RefundStatus.FAILED.value
+            db.session.commit()
+            retried += 1
+            try:
+                result = submit_refund(refund_id)
+            except RefundError:
+                failing += 1
+                continue
+            failing += result.status != RefundStatus.SUCCEEDED
+    failed = select(Refund.id).where(Refund.status == RefundStatus.FAILED)
+    for refund_id in db.session.scalars(failed).all():
+        retried += 1
+        try:
+            result = submit_refund(refund_id)
+        except RefundError:  # e.g. it would exceed the payment: stays failed, shown in the queue
+            failing += 1
+            continue
+        failing += result.status != RefundStatus.SUCCEEDED
+    db.session.commit()
+    return ReconcileReport(settled, retried, failing)
