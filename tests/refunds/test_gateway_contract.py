@@ -36,7 +36,12 @@ def test_an_unknown_payment_is_none(gateway):
 def test_a_refund_carries_the_portal_s_key_and_can_be_found_by_it(gateway):
     payment = gateway.create_payment(12900, "CNY", {"order_number": "1003"})
     refund = gateway.refund(payment.reference, 2900, "key-1003-a")
-    assert (refund.payment, refund.amount, refund.currency, refund.key) == (payment.reference, 2900, "CNY", "key-1003-a")
+    assert (refund.payment, refund.amount, refund.currency, refund.key) == (
+        payment.reference,
+        2900,
+        "CNY",
+        "key-1003-a",
+    )
     assert refund.status == "succeeded"
     assert gateway.find_refund(payment.reference, "key-1003-a") == refund
     assert gateway.find_refund(payment.reference, "key-1003-b") is None
@@ -46,4 +51,7 @@ def test_partial_refunds_are_all_listed(gateway):
     payment = gateway.create_payment(10000, "CNY", {"order_number": "1004"})
     first = gateway.refund(payment.reference, 1000, "k1")
     second = gateway.refund(payment.reference, 2000, "k2")
-    assert {r.reference for r in gateway.list_refunds(payment.reference)} == {first.reference, second.reference}
+    assert {r.reference for r in gateway.list_refunds(payment.reference)} == {
+        first.reference,
+        second.reference,
+    }

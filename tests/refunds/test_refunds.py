@@ -1,0 +1,160 @@
+"""Refunds are approved by the right people and paid exactly once, never above the capture."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from returns_portal.accounts.services import create_user
+from returns_portal.extensions import db
+from returns_portal.refunds import services as refunds
+from returns_portal.refunds.gateway import payment_gateway
+from returns_portal.refunds.models import Refund, RefundStatus, StoreCreditEntry
+from returns_portal.returns.models import Return, ReturnStatus
+from tests.refunds.conftest import PASSWORD, paid_order, proposed_refund
+
+
+@pytest.fixture
+def gateway():
+    fake = payment_gateway()
+    fake.down = False
+    yield fake
+    fake.down = False
+
+
+def test_an_approved_refund_is_paid_and_the_return_resolved(session, gateway, finance):
+    reference = paid_order()
+    refund = proposed_refund()
+    paid = refunds.approve_refund(refund.id, finance)
+    assert paid.status == RefundStatus.SUCCEEDED
+    (provider,) = gateway.list_refunds(reference)
+    assert paid.provider_refund_id == provider.reference
+    assert provider.amount == refund.amount and provider.key == refund.key
+    rma = db.session.get(Return, refund.return_id)
+    assert rma.status == ReturnStatus.RESOLVED
+
+
+def test_partial_refunds_of_one_payment_each_go_through(session, gateway, finance):
+    reference = paid_order()
+    first = refunds.approve_refund(proposed_refund(quantity=1).id, finance)
+    second = refunds.approve_refund(proposed_refund(quantity=1).id, finance)
+    assert first.status == second.status == RefundStatus.SUCCEEDED
+    assert len(gateway.list_refunds(reference)) == 2
+
+
+def test_a_refund_above_what_remains_is_refused_before_the_provider_is_called(
+    session, gateway, finance
+):
+    paid_order()
+    refund = proposed_refund()
+    refund.amount = 10**7
+    db.session.commit()
+    calls = gateway.refund_calls
+    with pytest.raises(refunds.RefundError, match="exceed"):
+        refunds.approve_refund(refund.id, finance)
+    assert gateway.refund_calls == calls
+    assert db.session.get(Refund, refund.id).status == RefundStatus.FAILED
+
+
+def test_adjusting_needs_a_reason_and_stays_within_what_remains(session, gateway, finance):
+    paid_order()
+    refund = proposed_refund()
+    with pytest.raises(refunds.RefundError, match="Say why"):
+        refunds.adjust_refund(refund.id, finance, 100, "")
+    with pytest.raises(refunds.RefundError, match="between 0 and what remains"):
+        refunds.adjust_refund(refund.id, finance, 10**7, "goodwill")
+    assert refunds.adjust_refund(refund.id, finance, 100, "scratch on the sleeve").amount == 100
+
+
+def test_a_denied_refund_is_never_paid(session, gateway, finance):
+    reference = paid_order()
+    refund = proposed_refund()
+    refunds.deny_refund(refund.id, finance, "Items never arrived")
+    with pytest.raises(refunds.RefundError, match="nothing to approve"):
+        refunds.approve_refund(refund.id, finance)
+    assert gateway.list_refunds(reference) == []
+
+
+def test_above_the_higher_threshold_two_different_finance_users_must_approve(
+    session, gateway, finance, finance2
+):
+    reference = paid_order()
+    refund = proposed_refund()
+    refund.breakdown = {
+        **refund.breakdown,
+        "refund": {**refund.breakdown["refund"], "approval": "two_finance"},
+    }
+    db.session.commit()
+    assert refunds.approve_refund(refund.id, finance).status == RefundStatus.PROPOSED
+    with pytest.raises(refunds.RefundError, match="a second person"):
+        refunds.approve_refund(refund.id, finance)
+    assert gateway.list_refunds(reference) == []
+    assert refunds.approve_refund(refund.id, finance2).status == RefundStatus.SUCCEEDED
+
+
+def test_whoever_inspected_the_items_cannot_approve_their_refund(session, gateway, finance):
+    paid_order()
+    refund = proposed_refund(inspector=f"user:{finance.id} {finance.email}")
+    with pytest.raises(refunds.RefundError, match="You inspected these items"):
+        refunds.approve_refund(refund.id, finance)
+
+
+@pytest.mark.parametrize("role", ["warehouse", "support"])
+def test_warehouse_and_support_cannot_approve(session, gateway, role):
+    paid_order()
+    refund = proposed_refund()
+    user = create_user(f"{role}@example.com", PASSWORD, role)
+    with pytest.raises(refunds.RefundError, match="Only finance"):
+        refunds.approve_refund(refund.id, user)
+
+
+def test_provider_down_leaves_the_refund_failed_and_reconcile_pays_it_once(
+    session, gateway, finance
+):
+    reference = paid_order()
+    refund = proposed_refund()
+    gateway.down = True
+    failed = refunds.approve_refund(refund.id, finance)
+    assert failed.status == RefundStatus.FAILED
+    assert "could not be reached" in failed.failure_message
+    gateway.down = False
+    report = refunds.reconcile()
+    assert report.retried == 1 and report.still_failing == 0
+    assert db.session.get(Refund, refund.id).status == RefundStatus.SUCCEEDED
+    refunds.reconcile()
+    assert len(gateway.list_refunds(reference)) == 1
+
+
+def test_a_crash_after_the_provider_paid_is_reconciled_without_paying_again(
+    session, gateway, finance
+):
+    reference = paid_order()
+    refund = proposed_refund()
+    # What a crash between the provider call and our commit leaves behind: the provider paid,
+    # our row still says 'submitted'.
+    refund.status = RefundStatus.SUBMITTED.value
+    db.session.commit()
+    paid = gateway.refund(reference, refund.amount, refund.key)
+    refund.updated_at = refund.updated_at - timedelta(minutes=10)
+    db.session.commit()
+    calls = gateway.refund_calls
+    report = refunds.reconcile()
+    assert report.settled == 1
+    assert db.session.get(Refund, refund.id).provider_refund_id == paid.reference
+    assert gateway.refund_calls == calls
+    assert len(gateway.list_refunds(reference)) == 1
+
+
+def test_a_store_credit_refund_writes_the_ledger_instead_of_calling_the_provider(
+    session, gateway, finance
+):
+    reference = paid_order()
+    refund = proposed_refund()
+    refund.method = "store_credit"
+    db.session.commit()
+    assert refunds.approve_refund(refund.id, finance).status == RefundStatus.SUCCEEDED
+    entries = db.session.scalars(select(StoreCreditEntry)).all()
+    assert sum(e.amount for e in entries if e.kind == "issue") == refund.amount
+    assert gateway.list_refunds(reference) == []
