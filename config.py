@@ -25,6 +25,7 @@ class Config:
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "sk_test_localstripe")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:8420")
     PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "stripe")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en"
@@ -73,6 +74,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PAYMENT_GATEWAY = "fake"
     LOOKUP_MIN_SECONDS = 0.0
+    STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
 
 
 class ProductionConfig(Config):

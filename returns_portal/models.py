@@ -11,15 +11,32 @@ from returns_portal.orders.models import (
     StockLevel,
 )
 from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
-from returns_portal.refunds.models import Refund, RefundApproval, StoreCreditEntry
+from returns_portal.refunds.models import ProviderEvent, Refund, RefundApproval, StoreCreditEntry
 from returns_portal.returns.models import Return, ReturnItem
 from returns_portal.shipping.models import Shipment, TrackingEvent
 from returns_portal.store.models import PolicyVersion, StoreSettings
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Inspection", "InspectionItem", "Order", "OrderLine", "Parcel",
-    "ParcelItem", "Payment", "PolicyVersion", "Refund", "RefundApproval", "Return",
-    "ReturnItem", "Shipment", "StockLevel", "StoreCreditEntry", "StoreSettings", "TrackingEvent",
+    "ApiToken",
+    "AuditEvent",
+    "Inspection",
+    "InspectionItem",
+    "Order",
+    "OrderLine",
+    "Parcel",
+    "ParcelItem",
+    "Payment",
+    "PolicyVersion",
+    "ProviderEvent",
+    "Refund",
+    "RefundApproval",
+    "Return",
+    "ReturnItem",
+    "Shipment",
+    "StockLevel",
+    "StoreCreditEntry",
+    "StoreSettings",
+    "TrackingEvent",
     "UnidentifiedParcel",
     "User",
 ]  # fmt: skip

@@ -80,3 +80,14 @@ class StoreCreditEntry(db.Model):  # type: ignore[name-defined]
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProviderEvent(db.Model):  # type: ignore[name-defined]
+    """A payment-provider webhook event already handled: replays are recognised by id."""
+
+    __tablename__ = "provider_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # Stripe's evt_… id
+    type: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(64), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

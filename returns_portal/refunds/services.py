@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from returns_portal.accounts.models import Role, User
 from returns_portal.audit.services import record_event
@@ -24,7 +26,13 @@ from returns_portal.extensions import db
 from returns_portal.orders.models import Payment
 from returns_portal.receiving.models import Inspection
 from returns_portal.refunds.gateway import GatewayError, payment_gateway
-from returns_portal.refunds.models import Refund, RefundApproval, RefundStatus, StoreCreditEntry
+from returns_portal.refunds.models import (
+    ProviderEvent,
+    Refund,
+    RefundApproval,
+    RefundStatus,
+    StoreCreditEntry,
+)
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.services import transition
 from returns_portal.types import utcnow
@@ -336,3 +344,99 @@ def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
         failing += result.status != RefundStatus.SUCCEEDED
     db.session.commit()
     return ReconcileReport(settled, retried, failing)
+
+
+# --- provider webhooks -------------------------------------------------------------------
+
+
+def handle_provider_event(event_id: str, event_type: str, data: dict[str, Any]) -> str:
+    """Apply a verified payment-provider event once; a replayed event id changes nothing.
+
+    Refund events update the matching refund (found by provider id, else by our key in
+    metadata); a refund made directly in the Stripe dashboard is recorded against its order.
+    """
+    if db.session.get(ProviderEvent, event_id) is not None:
+        return "duplicate"
+    outcome = "ignored"
+    if event_type.startswith("refund.") or event_type == "charge.refund.updated":
+        outcome = _apply_refund_object(data)
+    elif event_type == "charge.refunded":
+        outcomes = [_apply_refund_object(r) for r in (data.get("refunds") or {}).get("data", [])]
+        outcome = ",".join(outcomes) or "ignored"
+    db.session.add(ProviderEvent(id=event_id, type=event_type, outcome=outcome[:64]))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same event delivered twice at once: the other one won
+        db.session.rollback()
+        return "duplicate"
+    return outcome
+
+
+def _apply_refund_object(data: dict[str, Any]) -> str:
+    provider_id = str(data.get("id") or "")
+    key = (data.get("metadata") or {}).get("refund_key")
+    status = str(data.get("status") or "")
+    refund = db.session.scalar(
+        select(Refund)
+        .where(or_(Refund.provider_refund_id == provider_id, Refund.key == (key or "\x00")))
+        .with_for_update()
+    )
+    if refund is None:
+        return _record_dashboard_refund(data)
+    if status == "succeeded":
+        if refund.status != RefundStatus.SUCCEEDED:
+            refund.status = RefundStatus.SUCCEEDED.value
+            refund.provider_refund_id = provider_id
+            refund.succeeded_at = utcnow()
+            record_event(
+                "stripe",
+                "refund.succeeded",
+                "refund",
+                refund.key,
+                after={"provider_refund_id": provider_id},
+            )
+            _resolve_return(refund)
+        return "succeeded"
+    if status in {"failed", "canceled"}:
+        refund.status = RefundStatus.FAILED.value
+        refund.failure_message = (
+            f"Stripe reports the refund {status}: {data.get('failure_reason') or ''}"
+        )
+        record_event(
+            "stripe",
+            f"refund.{status}",
+            "refund",
+            refund.key,
+            after={"provider_refund_id": provider_id},
+        )
+        return status
+    return "pending"
+
+
+def _record_dashboard_refund(data: dict[str, Any]) -> str:
+    payment = db.session.scalar(
+        select(Payment).where(Payment.reference == str(data.get("payment_intent") or ""))
+    )
+    if payment is None or data.get("status") != "succeeded":
+        return "unknown"
+    refund = Refund(
+        key=f"provider-{data['id']}"[:64],
+        order_id=payment.order_id,
+        payment_id=payment.id,
+        status=RefundStatus.SUCCEEDED.value,
+        method="original_payment",
+        currency=str(data.get("currency") or payment.currency).upper(),
+        amount=int(data.get("amount") or 0),
+        breakdown={"source": "stripe dashboard"},
+        provider_refund_id=str(data["id"]),
+        succeeded_at=utcnow(),
+    )
+    db.session.add(refund)
+    record_event(
+        "stripe",
+        "refund.recorded_from_provider",
+        "refund",
+        refund.key,
+        after={"provider_refund_id": refund.provider_refund_id, "amount": refund.amount},
+    )
+    return "recorded"
