@@ -376,11 +376,10 @@ def _apply_refund_object(data: dict[str, Any]) -> str:
     provider_id = str(data.get("id") or "")
     key = (data.get("metadata") or {}).get("refund_key")
     status = str(data.get("status") or "")
-    refund = db.session.scalar(
-        select(Refund)
-        .where(or_(Refund.provider_refund_id == provider_id, Refund.key == (key or "\x00")))
-        .with_for_update()
-    )
+    matches = [Refund.provider_refund_id == provider_id]
+    if key:
+        matches.append(Refund.key == str(key))
+    refund = db.session.scalar(select(Refund).where(or_(*matches)).with_for_update())
     if refund is None:
         return _record_dashboard_refund(data)
     if status == "succeeded":
