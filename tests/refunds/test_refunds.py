@@ -158,3 +158,19 @@ def test_a_store_credit_refund_writes_the_ledger_instead_of_calling_the_provider
     entries = db.session.scalars(select(StoreCreditEntry)).all()
     assert sum(e.amount for e in entries if e.kind == "issue") == refund.amount
     assert gateway.list_refunds(reference) == []
+
+
+def test_the_reconcile_command_reports_and_fails_while_refunds_still_fail(
+    session, gateway, finance, cli
+):
+    paid_order()
+    refund = proposed_refund()
+    gateway.down = True
+    refunds.approve_refund(refund.id, finance)
+    result = cli.invoke(args=["refunds", "reconcile"])
+    assert result.exit_code == 1
+    assert "0 settled from the provider, 1 retried, 1 still failing." in result.output
+    gateway.down = False
+    result = cli.invoke(args=["refunds", "reconcile"])
+    assert result.exit_code == 0
+    assert "1 retried, 0 still failing." in result.output
