@@ -46,6 +46,7 @@ class Config:
     OUTBOX_FOLDER = os.environ.get("OUTBOX_FOLDER")  # default: instance/outbox
     MAIL_URL = os.environ.get("MAIL_URL")  # smtp://user:pass@host:587; unset: the outbox folder
     MAIL_FROM = os.environ.get("MAIL_FROM", "Returns <returns@example.com>")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")  # for links in e-mails
     PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")  # a CJK TTF/TTC to embed; default: CID font
     CARRIERS: ClassVar[list[dict[str, object]] | None] = None  # None: the built-in carriers
     RETURN_ADDRESS: ClassVar[dict[str, str]] = {

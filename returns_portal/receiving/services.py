@@ -429,7 +429,9 @@ def complete_receipt(receipt: Inspection, actor: str) -> Refund:
         },
     )
     db.session.commit()
-    return refund
+    from returns_portal.refunds.services import auto_approve
+
+    return auto_approve(refund)
 
 
 def _restock(line: OrderLine, quantity: int) -> None:

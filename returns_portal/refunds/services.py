@@ -236,8 +236,51 @@ def _record_success(refund_id: int, provider_refund_id: str) -> Refund:
             after={"provider_refund_id": provider_refund_id, "amount": refund.amount},
         )
         _resolve_return(refund)
+        db.session.commit()
+        _notify_paid(refund)
     db.session.commit()
     return refund
+
+
+def _notify_paid(refund: Refund) -> None:
+    from returns_portal.notifications.services import send_refund_paid
+
+    if refund.return_id is None:
+        return
+    rma = db.session.get(Return, refund.return_id)
+    if rma is not None:
+        send_refund_paid(rma, refund.amount, refund.currency, refund.method == "store_credit")
+
+
+def auto_approve(refund: Refund) -> Refund:
+    """Pay a proposal at once when the policy allows: under its threshold, inspection
+    passed (nothing short, extra or failing a check) and no abuse flag."""
+    breakdown = refund.breakdown or {}
+    if breakdown.get("refund", {}).get("approval") != "auto" or breakdown.get("needs_review"):
+        return refund
+    flags = {"not_intact", "fewer_received", "not_received", "gift_not_returned"}
+    codes = {r["code"] for d in breakdown.get("decisions", []) for r in d.get("reasons", [])}
+    rma = db.session.get(Return, refund.return_id) if refund.return_id else None
+    receipt = db.session.scalar(
+        select(Inspection)
+        .where(Inspection.return_id == refund.return_id)
+        .order_by(Inspection.id.desc())
+    )
+    if (
+        codes & flags
+        or (rma is not None and rma.needs_review)
+        or (receipt is not None and receipt.unexpected)
+    ):
+        return refund
+    locked = _locked(refund.id)
+    if locked.status != RefundStatus.PROPOSED:
+        return locked
+    locked.status = RefundStatus.APPROVED.value
+    record_event(
+        "policy", "refund.auto_approved", "refund", locked.key, after={"amount": locked.amount}
+    )
+    db.session.commit()
+    return submit_refund(locked.id)
 
 
 def _resolve_return(refund: Refund) -> None:
@@ -281,6 +324,7 @@ def _issue_store_credit(refund: Refund) -> Refund:
     )
     _resolve_return(refund)
     db.session.commit()
+    _notify_paid(refund)
     return refund
 
 

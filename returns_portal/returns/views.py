@@ -273,6 +273,7 @@ def track(number: str) -> str:
         # After inspection the proposal (due date counted from receipt) replaces the estimate.
         breakdown=(refund.breakdown if refund else rma.estimate).get("refund", {}),
         due_by=refund_due_by(rma),
+        paid=refund if refund is not None and refund.status == "succeeded" else None,
         timeline=services.timeline(rma), cancellable=rma.status in services.CANCELLABLE,
         confirmed=request.args.get("confirmed") == "1", form=StepForm(),
     )  # fmt: skip

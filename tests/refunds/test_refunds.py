@@ -174,3 +174,56 @@ def test_the_reconcile_command_reports_and_fails_while_refunds_still_fail(
     result = cli.invoke(args=["refunds", "reconcile"])
     assert result.exit_code == 0
     assert "1 retried, 0 still failing." in result.output
+
+
+def test_a_paid_refund_is_mailed_and_shown_to_the_customer(app, session, gateway, finance):
+    from email import message_from_bytes
+    from pathlib import Path
+
+    from returns_portal.returns.services import signed_link_token
+
+    paid_order()
+    refund = proposed_refund()
+    refunds.approve_refund(refund.id, finance)
+    outbox = sorted(
+        Path(app.config["OUTBOX_FOLDER"]).glob("*.eml"), key=lambda p: p.stat().st_mtime
+    )
+    mail = message_from_bytes(outbox[-1].read_bytes())
+    assert "Your refund for return" in mail["Subject"]
+    assert mail.get_payload(decode=True).decode().count(app.config["PUBLIC_URL"]) == 1
+    rma = db.session.get(Return, refund.return_id)
+    with app.test_request_context():
+        token = signed_link_token(rma)
+    page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
+    assert "Resolved" in page and "Paid on" in page
+
+
+def with_approval_level(refund, level: str, extra_reason: str | None = None):
+    breakdown = dict(refund.breakdown)
+    breakdown["refund"] = {**breakdown["refund"], "approval": level}
+    if extra_reason:
+        decision = dict(breakdown["decisions"][0])
+        decision["reasons"] = [
+            *decision["reasons"],
+            {"code": extra_reason, "message": "", "params": {}},
+        ]
+        breakdown["decisions"] = [decision]
+    refund.breakdown = breakdown
+    db.session.commit()
+    return refund
+
+
+def test_a_small_refund_that_passed_inspection_is_approved_automatically(session, gateway):
+    reference = paid_order()
+    refund = proposed_refund()
+    assert refund.status == RefundStatus.PROPOSED  # the default policy sets no auto threshold
+    paid = refunds.auto_approve(with_approval_level(refund, "auto"))
+    assert paid.status == RefundStatus.SUCCEEDED
+    assert len(gateway.list_refunds(reference)) == 1
+
+
+def test_auto_approval_holds_back_a_refund_whose_inspection_found_a_problem(session, gateway):
+    reference = paid_order()
+    refund = with_approval_level(proposed_refund(), "auto", extra_reason="not_intact")
+    assert refunds.auto_approve(refund).status == RefundStatus.PROPOSED
+    assert gateway.list_refunds(reference) == []
