@@ -483,3 +483,13 @@ def _record_dashboard_refund(data: dict[str, Any]) -> str:
         after={"provider_refund_id": refund.provider_refund_id, "amount": refund.amount},
     )
     return "recorded"
+
+
+def store_credit_balance(email: str) -> dict[str, int]:
+    """Return a customer's store-credit balance per currency: the sum of their ledger."""
+    rows = db.session.execute(
+        select(StoreCreditEntry.currency, func.sum(StoreCreditEntry.amount))
+        .where(StoreCreditEntry.customer_email == email.lower())
+        .group_by(StoreCreditEntry.currency)
+    ).all()
+    return {currency: int(total) for currency, total in rows if total}

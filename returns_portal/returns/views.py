@@ -262,6 +262,7 @@ def _visible_return(number: str) -> Return:
 def track(number: str) -> str:
     """Show the return's timeline, next step, documents and refund due date."""
     from returns_portal.receiving.services import proposed_refund, refund_due_by
+    from returns_portal.refunds.services import store_credit_balance
     from returns_portal.shipping.services import live_shipment, service_rate
 
     rma = _visible_return(number)
@@ -274,6 +275,7 @@ def track(number: str) -> str:
         breakdown=(refund.breakdown if refund else rma.estimate).get("refund", {}),
         due_by=refund_due_by(rma),
         paid=refund if refund is not None and refund.status == "succeeded" else None,
+        credit=store_credit_balance(rma.order.email),
         timeline=services.timeline(rma), cancellable=rma.status in services.CANCELLABLE,
         confirmed=request.args.get("confirmed") == "1", form=StepForm(),
     )  # fmt: skip

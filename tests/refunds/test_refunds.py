@@ -227,3 +227,27 @@ def test_auto_approval_holds_back_a_refund_whose_inspection_found_a_problem(sess
     refund = with_approval_level(proposed_refund(), "auto", extra_reason="not_intact")
     assert refunds.auto_approve(refund).status == RefundStatus.PROPOSED
     assert gateway.list_refunds(reference) == []
+
+
+def test_the_store_credit_balance_is_the_sum_of_the_ledger_and_shows_to_the_customer(
+    app, session, gateway, finance
+):
+    from returns_portal.returns.services import signed_link_token
+
+    paid_order()
+    refund = proposed_refund()
+    refund.method = "store_credit"
+    db.session.commit()
+    refunds.approve_refund(refund.id, finance)
+    db.session.add(
+        StoreCreditEntry(
+            customer_email="li.wei@example.com", kind="redeem", amount=-1000, currency="CNY"
+        )
+    )
+    db.session.commit()
+    assert refunds.store_credit_balance("Li.Wei@example.com") == {"CNY": refund.amount - 1000}
+    rma = db.session.get(Return, refund.return_id)
+    with app.test_request_context():
+        token = signed_link_token(rma)
+    page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
+    assert "Your store credit" in page
