@@ -81,6 +81,7 @@ def create_app(config_class: type | None = None) -> Flask:
     from returns_portal.orders.cli import demo_cli, orders_cli
     from returns_portal.receiving.views import bp as receiving_bp
     from returns_portal.refunds.cli import refunds_cli
+    from returns_portal.refunds.views import bp as refunds_bp
     from returns_portal.refunds.webhooks import bp as webhooks_bp
     from returns_portal.returns.views import bp as returns_bp
     from returns_portal.store.cli import policy_cli
@@ -92,6 +93,7 @@ def create_app(config_class: type | None = None) -> Flask:
     api_init(app)
     app.register_blueprint(returns_bp)
     app.register_blueprint(receiving_bp)
+    app.register_blueprint(refunds_bp)
     # The Stripe webhook proves itself with a signature instead of a CSRF token.
     csrf.exempt(webhooks_bp)
     app.register_blueprint(webhooks_bp)

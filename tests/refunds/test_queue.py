@@ -1,0 +1,201 @@
+"""The finance refund queue and a refund's page, through the test client."""
+
+from __future__ import annotations
+
+import pytest
+
+from returns_portal.accounts.services import create_user
+from returns_portal.extensions import db
+from returns_portal.refunds.gateway import payment_gateway
+from returns_portal.refunds.models import Refund, RefundStatus
+from returns_portal.refunds.services import refundable
+from tests.refunds.conftest import PASSWORD, paid_order, proposed_refund
+
+
+def sign_in(client, email: str, role: str | None = None):
+    if role is not None:
+        create_user(email, PASSWORD, role)
+    response = client.post("/staff/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.text
+    return client
+
+
+@pytest.fixture
+def gateway():
+    fake = payment_gateway()
+    fake.down = False
+    yield fake
+    fake.down = False
+
+
+@pytest.fixture
+def desk(client, finance, gateway):
+    """A finance user signed in at the refund desk."""
+    from returns_portal.extensions import limiter
+
+    limiter.reset()
+    return sign_in(client, finance.email)
+
+
+def test_the_queue_lists_a_proposed_refund_with_its_amount_and_the_totals(desk):
+    paid_order()
+    refund = proposed_refund()
+    page = desk.get("/finance/refunds").text
+    assert f"/finance/refunds/{refund.id}" in page
+    assert "1001" in page and "Waiting for approval" in page and "0 / 1" in page
+    assert "CN¥252.00" in page
+    assert 'data-total="CNY">CN¥252.00<' in page
+
+
+def test_the_queue_filters_by_status_and_minimum_amount(desk, finance):
+    paid_order()
+    small = proposed_refund(quantity=1)
+    large = proposed_refund(quantity=1)
+    desk.post(f"/finance/refunds/{small.id}/adjust", data={"amount": "10", "reason": "scuffed"})
+    assert db.session.get(Refund, small.id).amount == 1000
+    page = desk.get("/finance/refunds?min_amount=50").text
+    assert f'/finance/refunds/{large.id}"' in page
+    assert f'/finance/refunds/{small.id}"' not in page
+    page = desk.get("/finance/refunds?max_amount=10.00").text
+    assert f'/finance/refunds/{small.id}"' in page
+    assert f'/finance/refunds/{large.id}"' not in page
+    desk.post(f"/finance/refunds/{small.id}/deny", data={"reason": "Items never arrived"})
+    assert f'/finance/refunds/{small.id}"' not in desk.get("/finance/refunds").text
+    page = desk.get("/finance/refunds?status=cancelled").text
+    assert f'/finance/refunds/{small.id}"' in page
+    assert f'/finance/refunds/{large.id}"' not in page
+
+
+def test_the_queue_shows_why_a_failed_refund_failed(desk, gateway, finance):
+    paid_order()
+    refund = proposed_refund()
+    gateway.down = True
+    desk.post(f"/finance/refunds/{refund.id}/approve", data={})
+    gateway.down = False
+    assert db.session.get(Refund, refund.id).status == RefundStatus.FAILED
+    page = desk.get("/finance/refunds").text
+    assert "Failed" in page and db.session.get(Refund, refund.id).failure_message in page
+
+
+def test_the_refund_page_shows_the_breakdown_with_each_deductions_reason(desk):
+    paid_order()
+    refund = proposed_refund()
+    page = desk.get(f"/finance/refunds/{refund.id}").text
+    assert "T-shirt" in page and "CN¥258.00" in page
+    assert "The return shipping label costs CN¥6.00, deducted from the refund." in page
+    assert "CN¥252.00" in page
+    assert "cn-7day" in page  # the policy version
+    assert "The law gives you 7 days" in page  # the decisions' reasons
+    assert "grade A" in page and "The brand tag is attached" in page  # the inspection
+    remaining = refundable(refund, exclude_self=True)
+    assert f"What remains refundable: CN¥{remaining / 100:,.2f}" in page
+
+
+def test_approving_on_the_page_pays_the_refund(desk):
+    paid_order()
+    refund = proposed_refund()
+    response = desk.post(f"/finance/refunds/{refund.id}/approve", data={"note": "ok"})
+    assert response.status_code == 302
+    assert db.session.get(Refund, refund.id).status == RefundStatus.SUCCEEDED
+    assert "Refund paid: CNY 252.00." in desk.get(response.headers["Location"]).text
+
+
+def test_approving_is_never_done_by_opening_a_page(desk):
+    paid_order()
+    refund = proposed_refund()
+    assert desk.get(f"/finance/refunds/{refund.id}/approve").status_code == 405
+    assert desk.get("/finance/refunds/bulk-approve").status_code == 405
+    assert db.session.get(Refund, refund.id).status == RefundStatus.PROPOSED
+
+
+def test_adjusting_without_a_reason_shows_the_services_message(desk):
+    paid_order()
+    refund = proposed_refund()
+    response = desk.post(f"/finance/refunds/{refund.id}/adjust", data={"amount": "100"})
+    assert "Say why the amount changes." in desk.get(response.headers["Location"]).text
+    assert db.session.get(Refund, refund.id).amount == 25200
+
+
+def test_adjusting_converts_major_units_and_refuses_more_than_remains(desk):
+    paid_order()
+    refund = proposed_refund()
+    desk.post(f"/finance/refunds/{refund.id}/adjust", data={"amount": "120.50", "reason": "stain"})
+    assert db.session.get(Refund, refund.id).amount == 12050
+    response = desk.post(
+        f"/finance/refunds/{refund.id}/adjust", data={"amount": "9999", "reason": "goodwill"}
+    )
+    assert "between 0 and what remains" in desk.get(response.headers["Location"]).text
+    desk.post(f"/finance/refunds/{refund.id}/adjust", data={"amount": "1.234", "reason": "x"})
+    assert db.session.get(Refund, refund.id).amount == 12050
+
+
+def test_denying_records_the_reason_the_customer_is_told(desk):
+    paid_order()
+    refund = proposed_refund()
+    response = desk.post(f"/finance/refunds/{refund.id}/deny", data={"reason": ""})
+    assert "Say why the refund is denied" in desk.get(response.headers["Location"]).text
+    desk.post(f"/finance/refunds/{refund.id}/deny", data={"reason": "Items never arrived"})
+    denied = db.session.get(Refund, refund.id)
+    assert denied.status == RefundStatus.CANCELLED
+    assert denied.failure_message == "Items never arrived"
+    assert denied.approvals[-1].decision == "deny"
+
+
+def test_bulk_approval_shows_the_total_first_then_pays_and_reports_refusals(desk, finance):
+    paid_order("1001")
+    paid_order("1002")
+    first = proposed_refund("1001", quantity=1)
+    second = proposed_refund("1001", quantity=1)
+    # The finance user inspected this one, so they may not approve it.
+    theirs = proposed_refund("1002", quantity=1, inspector=f"user:{finance.id} {finance.email}")
+    ids = [first.id, second.id, theirs.id]
+    confirm = desk.post("/finance/refunds/bulk-approve", data={"ids": ids})
+    assert confirm.status_code == 200
+    assert "Approve these refunds?" in confirm.text and "CN¥369.00" in confirm.text
+    assert all(db.session.get(Refund, i).status == RefundStatus.PROPOSED for i in ids)
+    response = desk.post("/finance/refunds/bulk-approve", data={"ids": ids, "confirm": "yes"})
+    assert response.status_code == 302
+    assert db.session.get(Refund, first.id).status == RefundStatus.SUCCEEDED
+    assert db.session.get(Refund, second.id).status == RefundStatus.SUCCEEDED
+    assert db.session.get(Refund, theirs.id).status == RefundStatus.PROPOSED
+    page = desk.get(response.headers["Location"]).text
+    assert "2 refunds paid." in page and "1 refund not paid:" in page
+    assert "You inspected these items" in page
+
+
+@pytest.mark.parametrize("role", ["warehouse", "support"])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/finance/refunds"),
+        ("get", "/finance/refunds/{id}"),
+        ("post", "/finance/refunds/{id}/approve"),
+        ("post", "/finance/refunds/bulk-approve"),
+        ("get", "/finance/exports/refunds.csv?from=2025-01-01&to=2025-01-31"),
+    ],
+)
+def test_other_staff_roles_are_refused(client, gateway, role, method, path):
+    from returns_portal.extensions import limiter
+
+    limiter.reset()
+    paid_order()
+    refund = proposed_refund()
+    sign_in(client, f"{role}@example.com", role)
+    response = getattr(client, method)(path.format(id=refund.id), data={"ids": [refund.id]})
+    assert response.status_code == 403
+    assert db.session.get(Refund, refund.id).status == RefundStatus.PROPOSED
+
+
+def test_an_admin_may_open_the_queue(client, gateway):
+    from returns_portal.extensions import limiter
+
+    limiter.reset()
+    sign_in(client, "admin@example.com", "admin")
+    assert client.get("/finance/refunds").status_code == 200
+
+
+def test_visitors_who_are_not_signed_in_are_sent_to_sign_in(client):
+    response = client.get("/finance/refunds")
+    assert response.status_code == 302
+    assert "/staff/login" in response.headers["Location"]
+    assert "next=" in response.headers["Location"]
