@@ -12,7 +12,6 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from werkzeug.serving import make_server
 from config import TestingConfig
 from returns_portal import create_app
 from returns_portal.extensions import db, limiter
-from tests.builders import make_order
+from tests.builders import recent_order_document
 
 CHROMIUM = "/usr/bin/chromium"
 # Root in a container with no network: no sandbox, no GPU, and nothing that phones home.
@@ -47,23 +46,8 @@ ORDER_EMAIL = "browser@example.com"
 
 def customer_order(now: Any) -> dict[str, Any]:
     """Order 2001: T-shirts (2) and a custom mug delivered 2 days ago; a kettle 20 days ago."""
-    document = make_order(ORDER_NUMBER, email=ORDER_EMAIL)
-    document["placed_at"] = (now - timedelta(days=25)).isoformat()
-    document["lines"][0]["product_group"] = "APP-TEE"
-    document["lines"][0]["variant"] = "Black / M"
-    document["lines"].append(
-        {"line_id": "L4", "sku": "CUS-MUG", "name": "Custom photo mug", "category": "custom",
-         "quantity": 1, "unit_price": 6900, "custom_made": True}
-    )  # fmt: skip
-    document["order_discount"] = 0
-    document["parcels"] = [
-        {"parcel_id": "P1", "delivered_at": (now - timedelta(days=2)).isoformat(),
-         "lines": {"L1": 2, "L4": 1}},
-        {"parcel_id": "P2", "delivered_at": (now - timedelta(days=20)).isoformat(),
-         "lines": {"L2": 1, "L3": 1}},
-    ]  # fmt: skip
-    document["shipping_address"] = {"name": "Li Wei", "line1": "1 Nanjing Road", "city": "Shanghai",
-                                    "postal_code": "200000", "country": "CN"}  # fmt: skip
+    document = recent_order_document(ORDER_NUMBER)
+    document["email"] = ORDER_EMAIL
     return document
 
 
