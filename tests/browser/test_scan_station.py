@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Download, Page, Route, ViewportSize, expect
 
-from tests.browser.conftest import customer_order
+from tests.builders import open_portal_return, recent_order_document
 
 HANDHELD: ViewportSize = {"width": 480, "height": 800}  # a warehouse handheld, in CSS pixels
 ORDER_NUMBER = "2002"  # the scan station's own order: order 2001's T-shirts are the customers'
@@ -95,14 +95,9 @@ def rma_number(live_app: Flask, warehouse_worker: str) -> str:
     """A return of two T-shirts on its way to the warehouse, on an order of its own."""
     from returns_portal.extensions import db
     from returns_portal.orders.services import upsert_order
-    from returns_portal.types import utcnow
-    from tests.builders import open_portal_return
 
     with live_app.app_context():
-        document = customer_order(utcnow())
-        document["number"] = ORDER_NUMBER
-        document["payments"][0]["reference"] = f"pi_test_{ORDER_NUMBER}"
-        upsert_order(document)
+        upsert_order(recent_order_document(ORDER_NUMBER))
         db.session.commit()
         rma = open_portal_return(ORDER_NUMBER, items=(("L1", UNITS, "too_small", "refund"),))
         number = rma.number
