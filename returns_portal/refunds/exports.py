@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from returns_portal.accounts.models import User
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order, OrderLine
 from returns_portal.policy import Reason
@@ -230,6 +231,7 @@ class RefundFile:
     inspectors: list[str]
     decisions: list[DecisionReasons]
     notes: list[Reason] = field(default_factory=list)
+    approvers: dict[int, str] = field(default_factory=dict)  # user id -> email
 
 
 def _describe(line: OrderLine | None, line_id: str) -> str:
@@ -338,6 +340,14 @@ def refund_file(refund: Refund) -> RefundFile:
         inspectors=inspectors,
         decisions=decisions,
         notes=[reason_of(r) for r in [*breakdown.get("reasons", []), *money.get("reasons", [])]],
+        approvers={
+            user_id: email
+            for user_id, email in db.session.execute(
+                select(User.id, User.email).where(
+                    User.id.in_([a.user_id for a in refund.approvals])
+                )
+            )
+        },
     )
 
 

@@ -97,7 +97,9 @@ def test_approving_on_the_page_pays_the_refund(desk):
     response = desk.post(f"/finance/refunds/{refund.id}/approve", data={"note": "ok"})
     assert response.status_code == 302
     assert db.session.get(Refund, refund.id).status == RefundStatus.SUCCEEDED
-    assert "Refund paid: CNY 252.00." in desk.get(response.headers["Location"]).text
+    page = desk.get(response.headers["Location"]).text
+    assert "Refund paid: CNY 252.00." in page
+    assert "approved · fin@example.com" in page and "— ok" in page
 
 
 def test_approving_is_never_done_by_opening_a_page(desk):
