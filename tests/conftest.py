@@ -36,6 +36,16 @@ class BoundSession(Session):
         return self.bind
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Give this run PostgreSQL databases of its own, so parallel runs never drop each other's."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql") and "PYTEST_RUN_DATABASE" not in os.environ:
+        target = make_url(url)
+        unique = target.set(database=f"{target.database}_{os.getpid()}")
+        os.environ["TEST_DATABASE_URL"] = unique.render_as_string(hide_password=False)
+        os.environ["PYTEST_RUN_DATABASE"] = "1"
+
+
 def _postgres_url() -> str | None:
     url = os.environ.get("TEST_DATABASE_URL", "")
     return url if url.startswith("postgresql") else None
@@ -60,12 +70,23 @@ def _fresh_postgres(url: str) -> None:
         admin.dispose()
 
 
+def _drop_postgres(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     url = _postgres_url()
     if url is not None:
         _fresh_postgres(url)
         yield url
+        _drop_postgres(url)
         return
     with tempfile.TemporaryDirectory() as tmp:
         yield f"sqlite:///{Path(tmp) / 'test.sqlite3'}"
