@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from returns_portal.accounts.access import current_actor, role_required
 from returns_portal.accounts.models import Role
 from returns_portal.extensions import db
+from returns_portal.filters import money
 from returns_portal.receiving import services as receiving
 from returns_portal.receiving.forms import ActionForm, AttachForm, ScanForm, UnidentifiedForm
 from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
@@ -148,7 +149,7 @@ def complete(receipt_id: int) -> BaseResponse:
             _feedback("bad", str(exc))
         else:
             _feedback("ok", _("Receipt complete. Refund proposed: %(amount)s.",
-                              amount=f"{refund.currency} {refund.amount / 100:.2f}"))  # fmt: skip
+                              amount=money(refund.amount, refund.currency)))  # fmt: skip
     return redirect(url_for("receiving.receipt", receipt_id=receipt_id))
 
 

@@ -103,6 +103,8 @@ def test_inspecting_and_completing_proposes_the_refund_and_offers_bin_labels(wor
     worker.post(f"{url}/complete")
     page = worker.get(url).text
     assert "Refund proposed" in page
+    # The banner writes money as the page does (CN¥258.00), not as "CNY 258.00".
+    assert re.search(r"Receipt complete\. Refund proposed: CN¥[\d,]+\.\d\d\.", page)
     refund = db.session.scalars(select(Refund)).one()
     assert refund.status == "proposed" and refund.amount > 0
     bin_url = re.search(r'href="([^"]+/bin\.pdf)"', page).group(1)
