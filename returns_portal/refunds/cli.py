@@ -26,3 +26,19 @@ def reconcile_command(after_minutes: int) -> None:
     )
     if report.still_failing:
         sys.exit(1)
+
+
+@refunds_cli.command("report")
+def report_command() -> None:
+    """Compare the portal's paid refunds with the payment provider's; exit 1 on any difference."""
+    mismatches = services.reconciliation_report()
+    if not mismatches:
+        click.echo("Portal and payment provider agree on every refund.")
+        return
+    for m in mismatches:
+        click.echo(
+            f"{m.kind:<20} payment {m.payment}  portal {m.portal_refund or '-'}  "
+            f"provider {m.provider_refund or '-'}  {m.detail}"
+        )
+    click.echo(f"{len(mismatches)} difference(s).")
+    sys.exit(1)

@@ -493,3 +493,72 @@ def store_credit_balance(email: str) -> dict[str, int]:
         .group_by(StoreCreditEntry.currency)
     ).all()
     return {currency: int(total) for currency, total in rows if total}
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One difference between the portal's refunds and the provider's for a payment."""
+
+    payment: str
+    kind: str  # missing_at_provider | unknown_to_portal | amount_differs
+    portal_refund: str | None
+    provider_refund: str | None
+    detail: str
+
+
+def reconciliation_report() -> list[Mismatch]:
+    """Compare every paid refund with the provider's record of it, payment by payment."""
+    payment_ids = db.session.scalars(
+        select(Refund.payment_id).where(Refund.payment_id.is_not(None)).distinct()
+    ).all()
+    found: list[Mismatch] = []
+    for payment_id in payment_ids:
+        payment = db.session.get(Payment, payment_id)
+        assert payment is not None
+        ours = {
+            r.provider_refund_id: r
+            for r in db.session.scalars(
+                select(Refund).where(
+                    Refund.payment_id == payment_id, Refund.status == RefundStatus.SUCCEEDED
+                )
+            )
+        }
+        theirs = {r.reference: r for r in payment_gateway().list_refunds(payment.reference)}
+        for provider_id, refund in ours.items():
+            record = theirs.get(provider_id or "")
+            if record is None:
+                found.append(
+                    Mismatch(
+                        payment.reference,
+                        "missing_at_provider",
+                        refund.key,
+                        provider_id,
+                        "paid in the portal, unknown to the provider",
+                    )
+                )
+            elif record.amount != refund.amount:
+                found.append(
+                    Mismatch(
+                        payment.reference,
+                        "amount_differs",
+                        refund.key,
+                        provider_id,
+                        f"portal {refund.amount}, provider {record.amount}",
+                    )
+                )
+        for provider_id, record in theirs.items():
+            if provider_id not in ours and record.status == "succeeded":
+                pending = record.key and db.session.scalar(
+                    select(Refund.id).where(Refund.key == record.key)
+                )
+                found.append(
+                    Mismatch(
+                        payment.reference,
+                        "unknown_to_portal",
+                        record.key if pending else None,
+                        provider_id,
+                        f"{record.amount} refunded at the provider"
+                        + (" (portal row not yet settled: run reconcile)" if pending else ""),
+                    )
+                )
+    return found

@@ -251,3 +251,20 @@ def test_the_store_credit_balance_is_the_sum_of_the_ledger_and_shows_to_the_cust
         token = signed_link_token(rma)
     page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
     assert "Your store credit" in page
+
+
+def test_the_reconciliation_report_finds_each_kind_of_difference(session, gateway, finance, cli):
+    reference = paid_order()
+    refund = refunds.approve_refund(proposed_refund(quantity=1).id, finance)
+    result = cli.invoke(args=["refunds", "report"])
+    assert result.exit_code == 0 and "agree on every refund" in result.output
+    gateway.refund(reference, 500, "made-in-the-dashboard")  # a refund the portal never heard of
+    refund.amount += 1  # and a portal record that no longer matches the provider
+    db.session.commit()
+    kinds = {m.kind for m in refunds.reconciliation_report()}
+    assert kinds == {"unknown_to_portal", "amount_differs"}
+    refund.provider_refund_id = "re_gone"
+    db.session.commit()
+    assert "missing_at_provider" in {m.kind for m in refunds.reconciliation_report()}
+    result = cli.invoke(args=["refunds", "report"])
+    assert result.exit_code == 1 and "difference(s)." in result.output
