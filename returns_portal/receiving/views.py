@@ -115,10 +115,14 @@ def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
                    if request.form.get(f"q-{q.code}") in {"yes", "no"}}  # fmt: skip
         raw_value = request.form.get("diminished_value", "0").strip() or "0"
         try:
+            if not raw_value.lstrip("-").isdigit():
+                raise receiving.ReceivingError(
+                    _("Enter the diminished value as a whole number of minor units, e.g. 1500.")
+                )
             receiving.record_findings(
                 current, expected.finding, answers, request.form.get("grade", ""),
                 request.form.get("disposition") or None, request.form.get("override_reason", ""),
-                request.form.get("notes", ""), int(raw_value) if raw_value.isdigit() else -1,
+                request.form.get("notes", ""), int(raw_value),
                 current_actor(), photos=keys.get("item", []),
             )  # fmt: skip
             if photo_errors:

@@ -114,10 +114,6 @@ class LineChoice:
     line: OrderLine
     decision: policy.LineDecision
 
-    @property
-    def returnable_reasons(self) -> tuple[policy.ReturnReason, ...]:
-        return self.decision.allowed_reasons if self.decision.eligible else ()
-
 
 @dataclass(frozen=True)
 class OrderContext:
