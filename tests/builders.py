@@ -94,8 +94,10 @@ def open_portal_return(
     order_number: str = "1001",
     items: tuple[tuple[str, int, str, str], ...] = (("L1", 2, "too_small", "refund"),),
     method: str = "label",
+    exchanges: dict[str, str] | None = None,
 ) -> Any:
-    """Open a return the way the customer pages do: (line, quantity, reason, resolution) items."""
+    """Open a return the way the customer pages do: (line, quantity, reason, resolution) items;
+    `exchanges` names the new SKU for each line exchanged."""
     from returns_portal.returns.services import (
         Draft,
         DraftItem,
@@ -113,7 +115,9 @@ def open_portal_return(
     draft = Draft(
         order_number,
         [
-            DraftItem(line, qty, reason, resolution=resolution)
+            DraftItem(
+                line, qty, reason, resolution=resolution, exchange_sku=(exchanges or {}).get(line)
+            )
             for line, qty, reason, resolution in items
         ],
         method=method,

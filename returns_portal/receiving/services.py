@@ -6,7 +6,6 @@ policy engine from the findings, exactly as the dry run computes it.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +19,7 @@ from returns_portal.audit.services import record_event
 from returns_portal.extensions import db
 from returns_portal.orders.models import OrderLine, StockLevel
 from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
-from returns_portal.refunds.models import Refund, RefundStatus
+from returns_portal.refunds.models import Refund
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.returns.services import load_return, order_context, transition
 from returns_portal.shipping.carriers import read_qr_payload
@@ -399,39 +398,23 @@ def complete_receipt(receipt: Inspection, actor: str) -> Refund:
             _restock(e.line, e.finding.received_qty)
     receipt.completed_at = utcnow()
     transition(rma, ReturnStatus.INSPECTED, actor)
-    resolutions = {line.resolution for line in evaluation.refund.lines if line.items}
-    refund = Refund(
-        key=secrets.token_hex(16),
-        return_id=rma.id,
-        order_id=rma.order_id,
-        payment_id=rma.order.payments[0].id if rma.order.payments else None,
-        status=RefundStatus.PROPOSED.value,
-        method="store_credit"
-        if resolutions == {policy.Resolution.STORE_CREDIT}
-        else "original_payment",
-        currency=evaluation.refund.currency,
-        amount=evaluation.refund.total,
-        breakdown=evaluation.to_dict(),
-        policy_version_id=rma.policy_version_id,
-    )
-    db.session.add(refund)
-    db.session.flush()
+    from returns_portal.refunds.services import auto_approve, propose_settlement
+
+    refunds = propose_settlement(rma, evaluation.to_dict())
     record_event(
         actor,
         "refund.proposed",
         "return",
         rma.number,
         after={
-            "refund": refund.key,
-            "amount": refund.amount,
+            "refunds": {r.key: {"method": r.method, "amount": r.amount} for r in refunds},
             "short": {e.line.sku: e.short for e in expected if e.short},
             "unexpected": receipt.unexpected,
         },
     )
     db.session.commit()
-    from returns_portal.refunds.services import auto_approve
-
-    return auto_approve(refund)
+    paid = [auto_approve(refund) for refund in refunds]
+    return paid[0]
 
 
 def _restock(line: OrderLine, quantity: int) -> None:
@@ -474,9 +457,9 @@ def refund_due_by(rma: Return) -> date | None:
 
 
 def proposed_refund(rma: Return) -> Refund | None:
-    """Return the return's latest refund, if one was proposed."""
+    """Return the return's main refund (the first of its settlement), if one was proposed."""
     return db.session.scalar(
-        select(Refund).where(Refund.return_id == rma.id).order_by(Refund.id.desc()).limit(1)
+        select(Refund).where(Refund.return_id == rma.id).order_by(Refund.id).limit(1)
     )
 
 

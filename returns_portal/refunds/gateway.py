@@ -52,6 +52,15 @@ class PaymentGateway(Protocol):
         """Return every refund of a payment (in no particular order)."""
         ...
 
+    def prepare_charge(self, payment: str, amount: int, key: str) -> PaymentRecord:
+        """Prepare, without confirming, a new payment of `amount` by the card behind
+        `payment`; `key` is the idempotency key and metadata. No money moves yet."""
+        ...
+
+    def confirm_charge(self, reference: str) -> PaymentRecord:
+        """Confirm a prepared payment, taking the money; report its status."""
+        ...
+
     def create_payment(self, amount: int, currency: str, metadata: dict[str, str]) -> PaymentRecord:
         """Capture a test card payment (demo data and tests only)."""
         ...
@@ -146,6 +155,35 @@ class StripeGateway:
     def find_refund(self, payment: str, key: str) -> RefundRecord | None:
         return next((r for r in self.list_refunds(payment) if r.key == key), None)
 
+    def prepare_charge(self, payment: str, amount: int, key: str) -> PaymentRecord:
+        try:
+            original = self._client.v1.payment_intents.retrieve(payment).to_dict()
+            params: dict[str, Any] = {
+                "amount": amount,
+                "currency": original["currency"],
+                "payment_method_types": ["card"],
+                "metadata": {"charge_key": key, "original_payment": payment},
+            }
+            # The same card (and customer, when the shop saved one) as the order's payment.
+            for field in ("payment_method", "customer"):
+                value = original.get(field)
+                if value:
+                    params[field] = value if isinstance(value, str) else value["id"]
+            intent = self._client.v1.payment_intents.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": key},
+            )
+        except self._stripe.StripeError as exc:
+            raise GatewayError(f"Stripe refused the charge: {exc.user_message or exc}") from exc
+        return _record(intent.to_dict())
+
+    def confirm_charge(self, reference: str) -> PaymentRecord:
+        try:
+            intent = self._client.v1.payment_intents.confirm(reference)
+        except self._stripe.StripeError as exc:
+            raise GatewayError(f"Stripe refused the charge: {exc.user_message or exc}") from exc
+        return _record(intent.to_dict())
+
     def list_refunds(self, payment: str) -> list[RefundRecord]:
         try:
             page = self._client.v1.refunds.list(params={"payment_intent": payment, "limit": 100})
@@ -169,10 +207,13 @@ class FakeGateway:
     def __init__(self) -> None:
         self._payments: dict[str, PaymentRecord] = {}
         self._refunds: dict[str, list[RefundRecord]] = {}
+        self._pending: dict[str, int] = {}  # prepared charges: the amount to take
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.down = False  # tests: the provider cannot be reached
         self.refund_calls = 0
+        self.charge_calls = 0  # confirmed charges asked for
+        self.decline = False  # tests: the card is declined when a charge is confirmed
 
     def create_payment(self, amount: int, currency: str, metadata: dict[str, str]) -> PaymentRecord:
         if amount <= 0:
@@ -184,7 +225,46 @@ class FakeGateway:
         return record
 
     def get_payment(self, reference: str) -> PaymentRecord | None:
+        if self.down:
+            raise GatewayError("The payment provider could not be reached.")
         return self._payments.get(reference)
+
+    def prepare_charge(self, payment: str, amount: int, key: str) -> PaymentRecord:
+        with self._lock:
+            if self.down:
+                raise GatewayError("The payment provider could not be reached.")
+            original = self._payments.get(payment)
+            if original is None:
+                raise GatewayError(f"No such payment: {payment}")
+            same = next(
+                (p for p in self._payments.values() if p.metadata.get("charge_key") == key), None
+            )
+            if same is not None:  # idempotency: the same key, the same payment
+                return same
+            reference = f"pi_fake_{next(self._ids):06d}"
+            # Like Stripe: nothing is received until the payment is confirmed.
+            record = PaymentRecord(reference, 0, original.currency, "requires_confirmation",
+                                   {"charge_key": key, "original_payment": payment})  # fmt: skip
+            self._payments[reference] = record
+            self._pending[reference] = amount
+        return record
+
+    def confirm_charge(self, reference: str) -> PaymentRecord:
+        with self._lock:
+            self.charge_calls += 1
+            if self.down:
+                raise GatewayError("The payment provider could not be reached.")
+            record = self._payments.get(reference)
+            if record is None:
+                raise GatewayError(f"No such payment: {reference}")
+            if record.status == "succeeded":
+                raise GatewayError("This payment has already succeeded.")
+            status = "requires_payment_method" if self.decline else "succeeded"
+            received = self._pending[reference] if status == "succeeded" else 0
+            record = PaymentRecord(record.reference, received, record.currency, status,
+                                   record.metadata)  # fmt: skip
+            self._payments[reference] = record
+        return record
 
     def refund(self, payment: str, amount: int, key: str) -> RefundRecord:
         with self._lock:

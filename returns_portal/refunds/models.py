@@ -22,8 +22,21 @@ class RefundStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class RefundMethod(StrEnum):
+    """How one refund row moves money."""
+
+    ORIGINAL_PAYMENT = "original_payment"  # refunded to the card at the provider
+    STORE_CREDIT = "store_credit"  # issued as store credit in the ledger
+    EXCHANGE_CHARGE = "exchange_charge"  # an exchange's price difference charged to the card
+
+
 class Refund(db.Model):  # type: ignore[name-defined]
-    """Money going back for a return; `key` is also the provider's idempotency key."""
+    """Money moving for a return; `key` is also the provider's idempotency key.
+
+    One return may settle in up to three rows, one per method (see refunds/settlement.py).
+    `provider_refund_id` is the provider's refund id, or for an exchange charge the id of
+    the payment that collected the difference.
+    """
 
     __tablename__ = "refunds"
 
@@ -78,6 +91,9 @@ class StoreCreditEntry(db.Model):  # type: ignore[name-defined]
     currency: Mapped[str] = mapped_column(String(3))
     code: Mapped[str | None] = mapped_column(String(32), index=True)
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    # The caller's idempotency key for redemptions (and ours for expiries): replays are found.
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -12,6 +12,7 @@ The portal guarantees this itself, whatever the provider does with idempotency k
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,9 +31,11 @@ from returns_portal.refunds.models import (
     ProviderEvent,
     Refund,
     RefundApproval,
+    RefundMethod,
     RefundStatus,
     StoreCreditEntry,
 )
+from returns_portal.refunds.settlement import settle
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.services import transition
 from returns_portal.types import utcnow
@@ -46,6 +49,51 @@ RECONCILE_AFTER = timedelta(minutes=2)
 
 class RefundError(Exception):
     """A refund action the portal refuses; the message is for the finance user."""
+
+
+def propose_settlement(rma: Return, evaluation: dict[str, Any]) -> list[Refund]:
+    """Write the return's refund proposal: one row per way the money moves (not committed).
+
+    The card part, the store credit and an exchange's price difference each get their own
+    row, key and approval, so each is paid exactly once on its own. A return that settles
+    to nothing still gets a (zero) card row, so finance sees the decision.
+    """
+    breakdown = evaluation["refund"]
+    values = {line["line_id"]: line["items"] + line["tax"] for line in breakdown["lines"]}
+    units = {line["line_id"]: line["quantity"] for line in breakdown["lines"]}
+    prices = {}
+    for item in rma.items:
+        if item.resolution == "exchange":
+            ref = item.line.line_ref
+            # A return made before prices were kept settles at what came back: no difference.
+            price = item.exchange_unit_price
+            prices[ref] = values.get(ref, 0) if price is None else price * units.get(ref, 0)
+    parts = settle(breakdown, prices)
+    payment = rma.order.payments[0].id if rma.order.payments else None
+    rows = [
+        (RefundMethod.ORIGINAL_PAYMENT, parts.card),
+        (RefundMethod.STORE_CREDIT, parts.credit),
+        (RefundMethod.EXCHANGE_CHARGE, parts.charge),
+    ]
+    wanted = [(method, amount) for method, amount in rows if amount > 0] or rows[:1]
+    refunds = []
+    for method, amount in wanted:
+        refund = Refund(
+            key=secrets.token_hex(16),
+            return_id=rma.id,
+            order_id=rma.order_id,
+            payment_id=None if method is RefundMethod.STORE_CREDIT else payment,
+            status=RefundStatus.PROPOSED.value,
+            method=method.value,
+            currency=breakdown["currency"],
+            amount=amount,
+            breakdown={**evaluation, "settlement": parts.to_dict()},
+            policy_version_id=rma.policy_version_id,
+        )
+        db.session.add(refund)
+        refunds.append(refund)
+    db.session.flush()
+    return refunds
 
 
 def actor_of(user: User) -> str:
@@ -157,14 +205,21 @@ def deny_refund(refund_id: int, user: User, reason: str) -> Refund:
 
 
 def refundable(refund: Refund, exclude_self: bool = False) -> int:
-    """Return what the refund's payment can still give back (captured minus held refunds)."""
+    """Return what the refund's payment can still give back (captured minus held refunds).
+
+    Store credit and exchange charges move no money back to the card: their own amount is
+    their limit (an adjustment may lower it, never raise it).
+    """
+    if refund.method != RefundMethod.ORIGINAL_PAYMENT:
+        return refund.amount
     if refund.payment_id is None:
-        return refund.amount if refund.method == "store_credit" else 0
+        return 0
     payment = db.session.get(Payment, refund.payment_id)
     assert payment is not None
     held = db.session.scalar(
         select(func.coalesce(func.sum(Refund.amount), 0)).where(
             Refund.payment_id == payment.id,
+            Refund.method == RefundMethod.ORIGINAL_PAYMENT.value,
             Refund.status.in_(HOLDING),
             *([Refund.id != refund.id] if exclude_self else []),
         )
@@ -178,8 +233,10 @@ def submit_refund(refund_id: int) -> Refund:
     if refund.status not in (RefundStatus.APPROVED, RefundStatus.FAILED):
         db.session.commit()
         return refund  # paid, being paid, or not approved: nothing to do here
-    if refund.method == "store_credit":
+    if refund.method == RefundMethod.STORE_CREDIT:
         return _issue_store_credit(refund)
+    if refund.method == RefundMethod.EXCHANGE_CHARGE:
+        return _submit_charge(refund)
     if refund.payment_id is None:
         raise RefundError(_l("The order has no payment to refund."))
     payment = db.session.scalar(
@@ -206,18 +263,71 @@ def submit_refund(refund_id: int) -> Refund:
     return _call_provider(refund.id, reference, amount, key)
 
 
+def _submit_charge(refund: Refund) -> Refund:
+    """Collect an exchange's price difference, once, in two steps.
+
+    The provider's payment is first prepared (no money moves) and its id written down; only
+    then is it confirmed. A retry finds the id and confirms or reads that same payment, so
+    a crash anywhere can never charge twice: at worst an unconfirmed payment is left unused.
+    """
+    if refund.payment_id is None:
+        raise RefundError(_l("The order has no payment to charge the difference to."))
+    payment = db.session.get(Payment, refund.payment_id)
+    assert payment is not None
+    refund.status = RefundStatus.SUBMITTED.value
+    refund.attempts += 1
+    refund.failure_message = None
+    key, reference, amount = refund.key, payment.reference, refund.amount
+    prepared = refund.provider_refund_id
+    db.session.commit()
+    gateway = payment_gateway()
+    try:
+        if prepared is None:
+            prepared = gateway.prepare_charge(reference, amount, key).reference
+            locked = _locked(refund.id)
+            locked.provider_refund_id = prepared
+            db.session.commit()
+        record = gateway.get_payment(prepared)
+        if record is None or record.status != "succeeded":
+            record = gateway.confirm_charge(prepared)
+    except GatewayError as exc:
+        return _record_failure(refund.id, str(exc))
+    if record.status != "succeeded":
+        message = f"The payment provider reports the charge {record.status}."
+        return _record_failure(refund.id, message)
+    locked = _locked(refund.id)
+    if locked.status != RefundStatus.SUCCEEDED:
+        db.session.add(
+            Payment(
+                order_id=locked.order_id,
+                provider=payment.provider,
+                method=payment.method,
+                reference=record.reference,
+                amount=record.amount,
+                currency=record.currency,
+                captured_at=utcnow(),
+            )
+        )
+    db.session.commit()
+    return _record_success(refund.id, record.reference)
+
+
+def _record_failure(refund_id: int, message: str) -> Refund:
+    refund = _locked(refund_id)
+    if refund.status == RefundStatus.SUBMITTED:
+        refund.status = RefundStatus.FAILED.value
+        refund.failure_message = message
+        record_event("system", "refund.failed", "refund", refund.key, after={"message": message})
+    db.session.commit()
+    return refund
+
+
 def _call_provider(refund_id: int, reference: str, amount: int, key: str) -> Refund:
     gateway = payment_gateway()
     try:
         record = gateway.find_refund(reference, key) or gateway.refund(reference, amount, key)
     except GatewayError as exc:
-        refund = _locked(refund_id)
-        if refund.status == RefundStatus.SUBMITTED:
-            refund.status = RefundStatus.FAILED.value
-            refund.failure_message = str(exc)
-            record_event("system", "refund.failed", "refund", key, after={"message": str(exc)})
-        db.session.commit()
-        return refund
+        return _record_failure(refund_id, str(exc))
     return _record_success(refund_id, record.reference)
 
 
@@ -358,6 +468,13 @@ def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
         payment = db.session.get(Payment, refund.payment_id) if refund.payment_id else None
         if payment is None:
             continue
+        if refund.method == RefundMethod.EXCHANGE_CHARGE:
+            # Submitting again reads or confirms the payment it prepared: never a second one.
+            _locked(refund_id).status = RefundStatus.FAILED.value
+            db.session.commit()
+            retried += 1
+            failing += _resubmit(refund_id)
+            continue
         try:
             found = payment_gateway().find_refund(payment.reference, refund.key)
         except GatewayError:
@@ -371,23 +488,22 @@ def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
             locked.status = RefundStatus.FAILED.value
             db.session.commit()
             retried += 1
-            try:
-                result = submit_refund(refund_id)
-            except RefundError:
-                failing += 1
-                continue
-            failing += result.status != RefundStatus.SUCCEEDED
+            failing += _resubmit(refund_id)
     failed = select(Refund.id).where(Refund.status == RefundStatus.FAILED)
     for refund_id in db.session.scalars(failed).all():
         retried += 1
-        try:
-            result = submit_refund(refund_id)
-        except RefundError:  # e.g. it would exceed the payment: stays failed, shown in the queue
-            failing += 1
-            continue
-        failing += result.status != RefundStatus.SUCCEEDED
+        failing += _resubmit(refund_id)
     db.session.commit()
     return ReconcileReport(settled, retried, failing)
+
+
+def _resubmit(refund_id: int) -> int:
+    """Submit a failed refund again; return 1 when it is still not paid, else 0."""
+    try:
+        result = submit_refund(refund_id)
+    except RefundError:  # e.g. it would exceed the payment: stays failed, shown in the queue
+        return 1
+    return int(result.status != RefundStatus.SUCCEEDED)
 
 
 # --- provider webhooks -------------------------------------------------------------------
@@ -508,8 +624,9 @@ class Mismatch:
 
 def reconciliation_report() -> list[Mismatch]:
     """Compare every paid refund with the provider's record of it, payment by payment."""
+    card = Refund.method == RefundMethod.ORIGINAL_PAYMENT.value
     payment_ids = db.session.scalars(
-        select(Refund.payment_id).where(Refund.payment_id.is_not(None)).distinct()
+        select(Refund.payment_id).where(Refund.payment_id.is_not(None), card).distinct()
     ).all()
     found: list[Mismatch] = []
     for payment_id in payment_ids:
@@ -519,7 +636,7 @@ def reconciliation_report() -> list[Mismatch]:
             r.provider_refund_id: r
             for r in db.session.scalars(
                 select(Refund).where(
-                    Refund.payment_id == payment_id, Refund.status == RefundStatus.SUCCEEDED
+                    Refund.payment_id == payment_id, card, Refund.status == RefundStatus.SUCCEEDED
                 )
             )
         }

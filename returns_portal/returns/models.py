@@ -71,6 +71,9 @@ class ReturnItem(db.Model):  # type: ignore[name-defined]
     reason_note: Mapped[str] = mapped_column(Text, default="")
     resolution: Mapped[str] = mapped_column(String(24))
     exchange_sku: Mapped[str | None] = mapped_column(String(64))
+    # The new item's unit price when the customer chose it: the exchange difference is
+    # settled against this price, not whatever the shop charges on the day of inspection.
+    exchange_unit_price: Mapped[int | None] = mapped_column(Integer)
     photos: Mapped[list[str]] = mapped_column(JSONType, default=list)  # storage keys
 
     rma: Mapped[Return] = relationship(back_populates="items")

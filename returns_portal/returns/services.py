@@ -448,6 +448,7 @@ def open_return(
         service=draft.service,
     )
     for item in draft.items:
+        price = _reserve(item.exchange_sku, item.quantity) if item.exchange_sku else None
         rma.items.append(
             ReturnItem(
                 order_line_id=lines[item.line_id].id,
@@ -456,11 +457,10 @@ def open_return(
                 reason_note=item.note,
                 resolution=item.resolution,
                 exchange_sku=item.exchange_sku,
+                exchange_unit_price=price,
                 photos=list(item.photos),
             )
         )
-        if item.exchange_sku:
-            _reserve(item.exchange_sku, item.quantity)
     db.session.add(rma)
     db.session.flush()
     record_event(
@@ -485,11 +485,13 @@ def open_return(
     return rma
 
 
-def _reserve(sku: str, quantity: int) -> None:
+def _reserve(sku: str, quantity: int) -> int:
+    """Hold exchange stock; return the new item's unit price, which the exchange is settled at."""
     stock = db.session.scalar(select(StockLevel).where(StockLevel.sku == sku).with_for_update())
     if stock is None or stock.available < quantity:
         raise ReturnError(_l("Sorry, the item you chose for the exchange has just sold out."))
     stock.reserved += quantity
+    return stock.unit_price
 
 
 def _release(rma: Return) -> None:

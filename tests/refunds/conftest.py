@@ -28,10 +28,19 @@ def paid_order(number: str = "1001") -> str:
 
 
 def proposed_refund(
-    order_number: str = "1001", quantity: int = 2, inspector: str = "user:999 w@example.com"
+    order_number: str = "1001",
+    quantity: int = 2,
+    inspector: str = "user:999 w@example.com",
+    resolution: str = "refund",
+    exchange_sku: str | None = None,
 ):
-    """Open, receive and inspect a return of `quantity` T-shirts; return the refund proposal."""
-    rma = open_portal_return(order_number, items=(("L1", quantity, "too_small", "refund"),))
+    """Open, receive and inspect a return of `quantity` T-shirts; return the refund proposal
+    (the first row of its settlement)."""
+    rma = open_portal_return(
+        order_number,
+        items=(("L1", quantity, "too_small", resolution),),
+        exchanges={"L1": exchange_sku} if exchange_sku else None,
+    )
     receipt = receiving.receive_parcel(rma, inspector)
     for _ in range(quantity):
         receiving.scan_item(receipt, "APP-TEE-BLK-M", inspector)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from returns_portal.refunds.gateway import FakeGateway, PaymentGateway, StripeGateway
+from returns_portal.refunds.gateway import (
+    FakeGateway,
+    GatewayError,
+    PaymentGateway,
+    StripeGateway,
+)
 
 
 @pytest.fixture(params=["fake", "stripe"])
@@ -55,3 +60,28 @@ def test_partial_refunds_are_all_listed(gateway):
         first.reference,
         second.reference,
     }
+
+
+def test_a_prepared_charge_takes_no_money_until_confirmed(gateway):
+    payment = gateway.create_payment(8900, "CNY", {"order_number": "1005"})
+    prepared = gateway.prepare_charge(payment.reference, 1000, "charge-1005")
+    assert prepared.reference != payment.reference
+    assert prepared.status != "succeeded"
+    assert (prepared.amount, prepared.currency) == (0, "CNY")  # nothing received yet
+    assert prepared.metadata["charge_key"] == "charge-1005"
+    confirmed = gateway.confirm_charge(prepared.reference)
+    assert (confirmed.reference, confirmed.status, confirmed.amount) == (
+        prepared.reference,
+        "succeeded",
+        1000,
+    )
+    found = gateway.get_payment(prepared.reference)
+    assert found is not None and found.status == "succeeded"
+
+
+def test_a_succeeded_charge_cannot_be_confirmed_again(gateway):
+    payment = gateway.create_payment(8900, "CNY", {"order_number": "1006"})
+    prepared = gateway.prepare_charge(payment.reference, 500, "charge-1006")
+    gateway.confirm_charge(prepared.reference)
+    with pytest.raises(GatewayError):
+        gateway.confirm_charge(prepared.reference)
