@@ -48,6 +48,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Returns <returns@example.com>")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")  # for links in e-mails
     PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")  # a CJK TTF/TTC to embed; default: CID font
+    # Store credit expires this many days after it is issued; 0 keeps it for ever.
+    STORE_CREDIT_VALID_DAYS = int(os.environ.get("STORE_CREDIT_VALID_DAYS", "365"))
     CARRIERS: ClassVar[list[dict[str, object]] | None] = None  # None: the built-in carriers
     RETURN_ADDRESS: ClassVar[dict[str, str]] = {
         "name": os.environ.get("RETURN_NAME", "Demo Store Returns Centre"),

@@ -80,7 +80,7 @@ def create_app(config_class: type | None = None) -> Flask:
     from returns_portal.api.views import init_app as api_init
     from returns_portal.orders.cli import demo_cli, orders_cli
     from returns_portal.receiving.views import bp as receiving_bp
-    from returns_portal.refunds.cli import refunds_cli
+    from returns_portal.refunds.cli import credit_cli, refunds_cli
     from returns_portal.refunds.views import bp as refunds_bp
     from returns_portal.refunds.webhooks import bp as webhooks_bp
     from returns_portal.returns.views import bp as returns_bp
@@ -98,7 +98,7 @@ def create_app(config_class: type | None = None) -> Flask:
     csrf.exempt(webhooks_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(accounts_bp)
-    for group in (tokens_cli, users_cli, orders_cli, demo_cli, policy_cli, refunds_cli):
+    for group in (tokens_cli, users_cli, orders_cli, demo_cli, policy_cli, refunds_cli, credit_cli):
         app.cli.add_command(group)
 
     # Staff sign-in: pages guarded by role_required send visitors here; "strong" drops the

@@ -135,6 +135,48 @@ def _responses(ok: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+CODE_PARAMETER = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+                  "description": "SC-XXXX-XXXX-XXXX; case, spaces and dashes are ignored."}  # fmt: skip
+STORE_CREDIT_SCHEMAS: dict[str, Any] = {
+    "StoreCredit": {
+        "type": "object",
+        "required": ["code", "currency", "issued", "balance", "expires_at", "expired"],
+        "properties": {
+            "code": {"type": "string"},
+            "currency": {"type": "string"},
+            "issued": {"type": "integer", "description": "Issued plus bonus, minor units."},
+            "balance": {"type": "integer", "description": "What is left, minor units."},
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "expired": {"type": "boolean"},
+        },
+    },
+    "Redeem": {
+        "type": "object",
+        "required": ["amount", "currency", "key"],
+        "properties": {
+            "amount": {"type": "integer", "minimum": 1},
+            "currency": {"type": "string", "minLength": 3, "maxLength": 3},
+            "key": {"type": "string", "minLength": 1, "maxLength": 64,
+                    "description": "Your checkout's id for this payment: the idempotency key."},
+            "reference": {"type": "string", "description": "Your order number, for the ledger."},
+        },
+    },
+    "Redemption": {
+        "type": "object",
+        "required": ["code", "amount", "currency", "balance", "key", "replayed"],
+        "properties": {
+            "code": {"type": "string"},
+            "amount": {"type": "integer"},
+            "currency": {"type": "string"},
+            "balance": {"type": "integer", "description": "Left on the code afterwards."},
+            "key": {"type": "string"},
+            "replayed": {"type": "boolean"},
+        },
+    },
+}  # fmt: skip
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     """Build the OpenAPI document (cached: it never changes while the app runs)."""
@@ -157,6 +199,7 @@ def openapi_document() -> dict[str, Any]:
             "policy": {"type": "object", "description": "A policy document to try instead of the active one (docs/policy.md)."},
         },
     }  # fmt: skip
+    components.update(STORE_CREDIT_SCHEMAS)
     order_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}
     return {
         "openapi": "3.1.0",
@@ -207,6 +250,34 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DryRun"}}}},
                     "responses": _responses({
                         "200": {"description": "The evaluation.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Evaluation"}}}},
+                    }),
+                }
+            },
+            "/store-credit/{code}": {
+                "get": {
+                    "summary": "Read a store-credit code's balance",
+                    "parameters": [CODE_PARAMETER],
+                    "responses": _responses({
+                        "200": {"description": "The code.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StoreCredit"}}}},
+                        "404": {"description": "No such code.", "content": ERROR_CONTENT},
+                    }),
+                }
+            },
+            "/store-credit/{code}/redemptions": {
+                "post": {
+                    "summary": "Spend store credit at checkout (idempotent on key)",
+                    "description": "Takes `amount` off the code, never more than its balance, "
+                    "also when several checkouts redeem at once. The same `key` again spends "
+                    "nothing and answers 200 with `replayed: true`; a key reused for a different "
+                    "redemption is refused with 409.",
+                    "parameters": [CODE_PARAMETER],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Redeem"}}}},
+                    "responses": _responses({
+                        "201": {"description": "Spent.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Redemption"}}}},
+                        "200": {"description": "Already spent with this key: nothing more was.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Redemption"}}}},
+                        "404": {"description": "No such code.", "content": ERROR_CONTENT},
+                        "409": {"description": "Not enough left, or the key was used for another redemption.", "content": ERROR_CONTENT},
+                        "410": {"description": "The credit has expired.", "content": ERROR_CONTENT},
                     }),
                 }
             },

@@ -13,6 +13,7 @@ from returns_portal import policy
 from returns_portal.accounts.services import authenticate_token, touch_token
 from returns_portal.api.openapi import openapi_document
 from returns_portal.orders import services as orders
+from returns_portal.refunds import credit
 from returns_portal.store import services as store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -116,3 +117,63 @@ def evaluate_policy() -> Response:
             {v.rule: [f"cuts {v.right}: {v.message}"] for v in exc.violations},
         )
     return jsonify(evaluation.to_dict())
+
+
+def _credit_to_dict(found: credit.CreditCode) -> dict[str, Any]:
+    return {
+        "code": found.code,
+        "currency": found.currency,
+        "issued": found.issued,
+        "balance": found.balance,
+        "expires_at": found.expires_at.isoformat() if found.expires_at else None,
+        "expired": found.expired,
+    }
+
+
+@bp.get("/store-credit/<code>")
+@token_required
+def get_store_credit(code: str) -> Response:
+    """Return what is left on a store-credit code (minor units) and when it expires."""
+    found = credit.lookup(code)
+    if found is None:
+        return error(404, "There is no store credit with that code.")
+    return jsonify(_credit_to_dict(found))
+
+
+@bp.post("/store-credit/<code>/redemptions")
+@token_required
+def redeem_store_credit(code: str) -> Response:
+    """Spend store credit at checkout; the same `key` again spends nothing more."""
+    data = json_body()
+    if not isinstance(data, dict):
+        return error(400, "The body must be a JSON object (Content-Type: application/json).")
+    errors: dict[str, list[str]] = {}
+    amount, currency, key = data.get("amount"), data.get("currency"), data.get("key")
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        amount = 0
+        errors["amount"] = ["An integer amount in minor units is required."]
+    if not isinstance(currency, str) or len(currency) != 3:
+        errors["currency"] = ["A three-letter ISO 4217 currency is required."]
+    if not isinstance(key, str) or not key.strip():
+        errors["key"] = ["An idempotency key (your checkout's id for this payment) is required."]
+    reference = data.get("reference", "")
+    if not isinstance(reference, str):
+        errors["reference"] = ["The reference must be a string."]
+    if errors:
+        return error(422, "The redemption is not valid; nothing was spent.", errors)
+    try:
+        done = credit.redeem(code, int(amount), str(currency), str(key), str(reference))
+    except credit.CreditError as exc:
+        return error(exc.status, str(exc))
+    response = jsonify(
+        {
+            "code": done.code,
+            "amount": done.amount,
+            "currency": done.currency,
+            "balance": done.balance,
+            "key": done.key,
+            "replayed": done.replayed,
+        }
+    )
+    response.status_code = 200 if done.replayed else 201
+    return response

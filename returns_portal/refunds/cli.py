@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from returns_portal.policy.money import format_money
 from returns_portal.refunds import services
 
 refunds_cli = AppGroup("refunds", help="Reconcile refunds with the payment provider.")
@@ -42,3 +43,40 @@ def report_command() -> None:
         )
     click.echo(f"{len(mismatches)} difference(s).")
     sys.exit(1)
+
+
+credit_cli = AppGroup("credit", help="Store credit: look up codes and write off expired credit.")
+
+
+@credit_cli.command("show")
+@click.argument("code_or_email")
+def show_command(code_or_email: str) -> None:
+    """Show a code's balance, or every code of a customer (by e-mail)."""
+    from returns_portal.refunds import credit
+
+    codes = (
+        credit.customer_codes(code_or_email)
+        if "@" in code_or_email
+        else [c for c in [credit.lookup(code_or_email)] if c]
+    )
+    if not codes:
+        click.echo(f"No store credit for {code_or_email}.", err=True)
+        sys.exit(1)
+    for c in codes:
+        until = c.expires_at.date().isoformat() if c.expires_at else "never"
+        click.echo(
+            f"{c.code}  {c.customer_email}  {format_money(c.balance, c.currency)} left of "
+            f"{format_money(c.issued, c.currency)}  expires {until}"
+            + ("  (expired)" if c.expired else "")
+        )
+
+
+@credit_cli.command("expire")
+def expire_command() -> None:
+    """Write off the balance of every expired code (once per code; safe to run any time)."""
+    from returns_portal.refunds import credit
+
+    written_off = credit.expire()
+    for code, amount, currency in written_off:
+        click.echo(f"{code}: {format_money(amount, currency)} expired")
+    click.echo(f"{len(written_off)} code(s) expired.")

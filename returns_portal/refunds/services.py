@@ -26,6 +26,7 @@ from returns_portal.audit.services import record_event
 from returns_portal.extensions import db
 from returns_portal.orders.models import Payment
 from returns_portal.receiving.models import Inspection
+from returns_portal.refunds import credit
 from returns_portal.refunds.gateway import GatewayError, payment_gateway
 from returns_portal.refunds.models import (
     ProviderEvent,
@@ -402,35 +403,23 @@ def _resolve_return(refund: Refund) -> None:
 
 
 def _issue_store_credit(refund: Refund) -> Refund:
-    order_email = refund_order_email(refund)
-    bonus = int((refund.breakdown or {}).get("refund", {}).get("bonus_credit") or 0)
-    db.session.add(
-        StoreCreditEntry(
-            customer_email=order_email,
-            kind="issue",
-            amount=refund.amount,
-            currency=refund.currency,
-            refund_id=refund.id,
-        )
+    breakdown = refund.breakdown or {}
+    if "settlement" in breakdown:
+        bonus = int(breakdown["settlement"].get("bonus") or 0)
+    else:  # proposals made before settlements were split
+        bonus = int(breakdown.get("refund", {}).get("bonus_credit") or 0)
+    code = credit.issue(
+        refund_order_email(refund), refund.amount, bonus, refund.currency, refund.id, "system"
     )
-    if bonus:
-        db.session.add(
-            StoreCreditEntry(
-                customer_email=order_email,
-                kind="bonus",
-                amount=bonus,
-                currency=refund.currency,
-                refund_id=refund.id,
-            )
-        )
     refund.status = RefundStatus.SUCCEEDED.value
     refund.succeeded_at = utcnow()
+    refund.provider_refund_id = code
     record_event(
         "system",
         "refund.store_credit",
         "refund",
         refund.key,
-        after={"amount": refund.amount, "bonus": bonus},
+        after={"amount": refund.amount, "bonus": bonus, "code": code},
     )
     _resolve_return(refund)
     db.session.commit()

@@ -76,8 +76,14 @@ def settle(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> Set
         card += moved
     charge = max(-card, 0)
     card = max(card, 0)
-    # The bonus was earned on the credit due; it shrinks with the credit the exchange took.
-    bonus = int(refund.get("bonus_credit") or 0) * credit // due_credit if due_credit else 0
+    # The policy earned the bonus on the credit due, never more than the total; when an
+    # exchange or a cost takes some of that credit, the bonus shrinks in proportion.
+    bonus = int(refund.get("bonus_credit") or 0)
+    basis = min(due_credit, int(refund.get("total") or 0))
+    if credit < basis:
+        bonus = bonus * credit // basis
+    elif not credit:
+        bonus = 0
     return Settlement(
         currency=str(refund.get("currency") or ""),
         card=card,

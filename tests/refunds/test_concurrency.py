@@ -72,3 +72,52 @@ def test_twenty_concurrent_approvals_make_exactly_one_stripe_refund(
         assert outcomes.count("refused") == CLICKS - 1
         db.session.remove()  # give the connection back before closing the pool
         db.engine.dispose()
+
+
+CHECKOUTS = 10
+
+
+def test_concurrent_checkouts_never_spend_more_store_credit_than_there_is(empty_database):
+    from returns_portal.refunds import credit
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database
+
+    app = create_app(Config)
+    with app.app_context():  # real commits, on a database of its own
+        upgrade()
+        paid_order()
+        finance = create_user("fin@example.com", PASSWORD, "finance")
+        refund = proposed_refund(quantity=1, resolution="store_credit")
+        code = refunds.approve_refund(refund.id, finance).provider_refund_id
+        balance = credit.lookup(code).balance
+        db.session.remove()
+    spend = balance // 3 + 1  # two can be paid, a third cannot
+    start = threading.Barrier(CHECKOUTS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def checkout(n: int) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                credit.redeem(code, spend, "CNY", f"checkout-{n}")
+                result = "spent"
+            except credit.CreditError as exc:
+                result = str(exc.status)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=checkout, args=(n,)) for n in range(CHECKOUTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    with app.app_context():
+        assert sorted(outcomes) == ["409"] * (CHECKOUTS - 2) + ["spent"] * 2
+        assert credit.lookup(code).balance == balance - 2 * spend
+        db.session.remove()
+        db.engine.dispose()
