@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
 export FLASK_APP := returns_portal
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test test-sqlite test-postgres lint format typecheck migrate upgrade seed bench clean translations messages
+.PHONY: help install system-deps run test test-sqlite test-postgres lint format typecheck migrate upgrade worker seed bench clean translations messages
 
 help: ## List every command
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -88,6 +88,10 @@ upgrade: $(STAMP) ## Apply database migrations (DATABASE_URL or the SQLite defau
 
 migrate: $(STAMP) ## Autogenerate a migration after changing models: make migrate m="what changed"
 	$(BIN)/flask db migrate -m "$(m)"
+
+worker: $(STAMP) ## Run a Celery worker with beat for background jobs (needs REDIS_URL)
+	@test -n "$$REDIS_URL$$JOBS_BROKER_URL" || { echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker" >&2; exit 1; }
+	$(BIN)/celery -A returns_portal.worker worker --beat --loglevel INFO
 
 seed: $(STAMP) ## Create or refresh the demo store (needs the Stripe server: see `make run`)
 	$(BIN)/flask demo seed

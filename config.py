@@ -27,6 +27,13 @@ class Config:
     PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "stripe")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Background jobs: Celery on this broker (Redis); unset, jobs run in-process at once.
+    JOBS_BROKER_URL = os.environ.get("JOBS_BROKER_URL") or os.environ.get("REDIS_URL")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "returns-portal")
+    JOBS_RETRY_BASE_SECONDS = 30  # a failed refund is tried again after 30 s, 60 s, 120 s …
+    JOBS_RETRY_MAX_SECONDS = 3600
+    JOBS_MAX_RETRIES = 8
+    RECONCILE_EVERY_SECONDS = 300
     RATELIMIT_HEADERS_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = STORE_TIMEZONE  # times on pages read in the store's zone
@@ -76,6 +83,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PAYMENT_GATEWAY = "fake"
+    JOBS_BROKER_URL = None  # in-process; the Celery tests name their own broker
     LOOKUP_MIN_SECONDS = 0.0
     STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
 

@@ -59,7 +59,7 @@ def create_app(config_class: type | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from returns_portal import filters, security, storage
+    from returns_portal import filters, jobs, security, storage
     from returns_portal.database import register_engine_hooks
     from returns_portal.notifications import mailer
     from returns_portal.refunds import gateway
@@ -72,6 +72,7 @@ def create_app(config_class: type | None = None) -> Flask:
     mailer.init_app(app)
     shipping.init_app(app)
     filters.init_app(app)
+    jobs.init_app(app)
 
     from returns_portal.accounts.access import LOGIN_MESSAGE, load_user
     from returns_portal.accounts.cli import tokens_cli, users_cli

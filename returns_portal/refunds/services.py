@@ -157,7 +157,18 @@ def approve_refund(refund_id: int, user: User, note: str = "") -> Refund:
     )
     db.session.commit()
     if approved:
-        return submit_refund(refund.id)
+        return _pay_later(refund.id)
+    return refund
+
+
+def _pay_later(refund_id: int) -> Refund:
+    """Hand an approved refund to the background jobs (in-process: paid now); return it."""
+    from returns_portal.jobs import enqueue
+
+    enqueue("refunds.submit", refund_id)
+    refund = db.session.get(Refund, refund_id)
+    assert refund is not None
+    db.session.refresh(refund)
     return refund
 
 
@@ -239,18 +250,14 @@ def submit_refund(refund_id: int) -> Refund:
     if refund.method == RefundMethod.EXCHANGE_CHARGE:
         return _submit_charge(refund)
     if refund.payment_id is None:
+        _refuse(refund, "The order has no payment to refund.")
         raise RefundError(_l("The order has no payment to refund."))
     payment = db.session.scalar(
         select(Payment).where(Payment.id == refund.payment_id).with_for_update()
     )
     assert payment is not None
     if refund.amount > refundable(refund, exclude_self=True):
-        refund.status = RefundStatus.FAILED.value
-        refund.failure_message = "Refund would exceed what was captured minus earlier refunds."
-        record_event(
-            "system", "refund.refused", "refund", refund.key, after={"amount": refund.amount}
-        )
-        db.session.commit()
+        _refuse(refund, "Refund would exceed what was captured minus earlier refunds.")
         raise RefundError(
             _l("This refund would exceed what the customer paid minus earlier refunds.")
         )
@@ -264,6 +271,17 @@ def submit_refund(refund_id: int) -> Refund:
     return _call_provider(refund.id, reference, amount, key)
 
 
+def _refuse(refund: Refund, message: str) -> None:
+    """Leave a refund failed with why, for the finance queue (committed)."""
+    refund.status = RefundStatus.FAILED.value
+    refund.failure_message = message
+    record_event(
+        "system", "refund.refused", "refund", refund.key,
+        after={"amount": refund.amount, "message": message},
+    )  # fmt: skip
+    db.session.commit()
+
+
 def _submit_charge(refund: Refund) -> Refund:
     """Collect an exchange's price difference, once, in two steps.
 
@@ -272,6 +290,7 @@ def _submit_charge(refund: Refund) -> Refund:
     a crash anywhere can never charge twice: at worst an unconfirmed payment is left unused.
     """
     if refund.payment_id is None:
+        _refuse(refund, "The order has no payment to charge the difference to.")
         raise RefundError(_l("The order has no payment to charge the difference to."))
     payment = db.session.get(Payment, refund.payment_id)
     assert payment is not None
@@ -391,7 +410,7 @@ def auto_approve(refund: Refund) -> Refund:
         "policy", "refund.auto_approved", "refund", locked.key, after={"amount": locked.amount}
     )
     db.session.commit()
-    return submit_refund(locked.id)
+    return _pay_later(locked.id)
 
 
 def _resolve_return(refund: Refund) -> None:
