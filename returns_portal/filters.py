@@ -13,6 +13,7 @@ from returns_portal.policy import format_money
 from returns_portal.returns.reasons import (
     EVENT_LABELS,
     METHOD_LABELS,
+    MONEY_LABELS,
     NEXT_STEPS,
     REASON_LABELS,
     RESOLUTION_LABELS,
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
         REASON_LABELS=REASON_LABELS,
         RESOLUTION_LABELS=RESOLUTION_LABELS,
         METHOD_LABELS=METHOD_LABELS,
+        MONEY_LABELS=MONEY_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         NEXT_STEPS=NEXT_STEPS,
         EVENT_LABELS=EVENT_LABELS,

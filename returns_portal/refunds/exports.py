@@ -36,7 +36,7 @@ from returns_portal.types import utcnow
 
 QUEUE_DEFAULT = (RefundStatus.PROPOSED.value, RefundStatus.FAILED.value)
 QUEUE_LIMIT = 500  # rows on one page; the totals always cover the whole filtered set
-METHODS = ("original_payment", "store_credit")
+METHODS = ("original_payment", "store_credit", "exchange_charge")
 
 # --- money ---------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ STATUS_LABELS = {
 METHOD_LABELS = {
     "original_payment": _l("Original payment"),
     "store_credit": _l("Store credit"),
+    "exchange_charge": _l("Exchange difference (charge)"),
 }
 
 

@@ -13,6 +13,7 @@ The portal guarantees this itself, whatever the provider does with idempotency k
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,7 +37,7 @@ from returns_portal.refunds.models import (
     RefundStatus,
     StoreCreditEntry,
 )
-from returns_portal.refunds.settlement import settle
+from returns_portal.refunds.settlement import Settlement, settle
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.services import transition
 from returns_portal.types import utcnow
@@ -52,6 +53,20 @@ class RefundError(Exception):
     """A refund action the portal refuses; the message is for the finance user."""
 
 
+def settlement_for(
+    breakdown: dict[str, Any], items: Iterable[tuple[str, str, int | None]]
+) -> Settlement:
+    """Split a refund breakdown for items given as (line id, resolution, new unit price)."""
+    values = {line["line_id"]: line["items"] + line["tax"] for line in breakdown["lines"]}
+    units = {line["line_id"]: line["quantity"] for line in breakdown["lines"]}
+    prices = {}
+    for ref, resolution, price in items:
+        if resolution == "exchange":
+            # A return made before prices were kept settles at what came back: no difference.
+            prices[ref] = values.get(ref, 0) if price is None else price * units.get(ref, 0)
+    return settle(breakdown, prices)
+
+
 def propose_settlement(rma: Return, evaluation: dict[str, Any]) -> list[Refund]:
     """Write the return's refund proposal: one row per way the money moves (not committed).
 
@@ -60,16 +75,10 @@ def propose_settlement(rma: Return, evaluation: dict[str, Any]) -> list[Refund]:
     to nothing still gets a (zero) card row, so finance sees the decision.
     """
     breakdown = evaluation["refund"]
-    values = {line["line_id"]: line["items"] + line["tax"] for line in breakdown["lines"]}
-    units = {line["line_id"]: line["quantity"] for line in breakdown["lines"]}
-    prices = {}
-    for item in rma.items:
-        if item.resolution == "exchange":
-            ref = item.line.line_ref
-            # A return made before prices were kept settles at what came back: no difference.
-            price = item.exchange_unit_price
-            prices[ref] = values.get(ref, 0) if price is None else price * units.get(ref, 0)
-    parts = settle(breakdown, prices)
+    parts = settlement_for(
+        breakdown,
+        [(i.line.line_ref, i.resolution, i.exchange_unit_price) for i in rma.items],
+    )
     payment = rma.order.payments[0].id if rma.order.payments else None
     rows = [
         (RefundMethod.ORIGINAL_PAYMENT, parts.card),
@@ -213,6 +222,11 @@ def deny_refund(refund_id: int, user: User, reason: str) -> Refund:
         actor_of(user), "refund.denied", "refund", refund.key, after={"reason": reason.strip()}
     )
     db.session.commit()
+    rma = db.session.get(Return, refund.return_id) if refund.return_id else None
+    if rma is not None:
+        from returns_portal.notifications.services import send_refund_denied
+
+        send_refund_denied(rma, refund, reason.strip())
     return refund
 
 
@@ -379,7 +393,7 @@ def _notify_paid(refund: Refund) -> None:
         return
     rma = db.session.get(Return, refund.return_id)
     if rma is not None:
-        send_refund_paid(rma, refund.amount, refund.currency, refund.method == "store_credit")
+        send_refund_paid(rma, refund)
 
 
 def auto_approve(refund: Refund) -> Refund:
@@ -607,6 +621,65 @@ def _record_dashboard_refund(data: dict[str, Any]) -> str:
         after={"provider_refund_id": refund.provider_refund_id, "amount": refund.amount},
     )
     return "recorded"
+
+
+@dataclass(frozen=True)
+class MoneyPart:
+    """One way money moves for a return, as the customer sees it."""
+
+    method: str  # original_payment | store_credit | exchange_charge
+    amount: int
+    currency: str
+    status: str  # "estimate" before inspection, else the refund row's status
+    at: Any  # when it was paid, issued or charged
+    code: credit.CreditCode | None  # the store-credit code it was issued as
+    bonus: int
+    note: str  # why it was denied
+
+
+def customer_money(rma: Return) -> list[MoneyPart]:
+    """Return the return's money parts: the proposal once inspected, else the estimate."""
+    rows = db.session.scalars(
+        select(Refund).where(Refund.return_id == rma.id).order_by(Refund.id)
+    ).all()
+    if rows:
+        return [
+            MoneyPart(
+                method=r.method,
+                amount=r.amount,
+                currency=r.currency,
+                status=r.status,
+                at=r.succeeded_at,
+                code=credit.lookup(r.provider_refund_id or "")
+                if r.method == RefundMethod.STORE_CREDIT and r.provider_refund_id
+                else None,
+                bonus=int((r.breakdown or {}).get("settlement", {}).get("bonus") or 0)
+                if r.method == RefundMethod.STORE_CREDIT
+                else 0,
+                note=(r.failure_message or "") if r.status == RefundStatus.CANCELLED else "",
+            )
+            for r in rows
+        ]
+    breakdown = (rma.estimate or {}).get("refund")
+    if not breakdown:
+        return []
+    parts = settlement_for(
+        breakdown, [(i.line.line_ref, i.resolution, i.exchange_unit_price) for i in rma.items]
+    )
+    found = [
+        MoneyPart(method.value, amount, parts.currency, "estimate", None, None,
+                  parts.bonus if method is RefundMethod.STORE_CREDIT else 0, "")
+        for method, amount in (
+            (RefundMethod.ORIGINAL_PAYMENT, parts.card),
+            (RefundMethod.STORE_CREDIT, parts.credit),
+            (RefundMethod.EXCHANGE_CHARGE, parts.charge),
+        )
+        if amount > 0
+    ]  # fmt: skip
+    return found or [
+        MoneyPart(RefundMethod.ORIGINAL_PAYMENT.value, 0, parts.currency, "estimate", None,
+                  None, 0, "")
+    ]  # fmt: skip
 
 
 def store_credit_balance(email: str) -> dict[str, int]:

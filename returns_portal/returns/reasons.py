@@ -68,6 +68,12 @@ def explain(reason: policy.Reason) -> str:
     return _(reason.message).format(**params)
 
 
+# How each part of a return's money reaches the customer (refunds/settlement.py).
+MONEY_LABELS = {
+    "original_payment": _l("Back to the way you paid"),
+    "store_credit": _l("Store credit"),
+    "exchange_charge": _l("The price difference for your exchange, charged to the way you paid"),
+}
 STATUS_LABELS = {
     "requested": _l("Requested"),
     "awaiting_shipment": _l("Waiting for you to send it"),

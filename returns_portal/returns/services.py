@@ -24,6 +24,7 @@ from returns_portal.extensions import db
 from returns_portal.orders.models import Order, OrderLine, StockLevel
 from returns_portal.orders.schemas import OrderIn
 from returns_portal.orders.services import WHOLE_ORDER, order_to_dict
+from returns_portal.refunds.settlement import Settlement
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.shipping.models import Shipment
 from returns_portal.store.models import PolicyVersion
@@ -279,6 +280,24 @@ def exchange_options(line: OrderLine) -> list[StockLevel]:
     )
 
 
+def draft_settlement(draft: Draft, breakdown: dict[str, Any]) -> Settlement:
+    """Split the estimate into card, store credit and exchange difference, at today's prices."""
+    from returns_portal.refunds.services import settlement_for
+
+    skus = {item.exchange_sku for item in draft.items if item.exchange_sku}
+    prices = {
+        stock.sku: stock.unit_price or None
+        for stock in db.session.scalars(select(StockLevel).where(StockLevel.sku.in_(skus)))
+    }
+    return settlement_for(
+        breakdown,
+        [
+            (item.line_id, item.resolution, prices.get(item.exchange_sku or ""))
+            for item in draft.items
+        ],
+    )
+
+
 def choose_resolutions(
     choices: list[LineChoice],
     draft: Draft,
@@ -485,13 +504,14 @@ def open_return(
     return rma
 
 
-def _reserve(sku: str, quantity: int) -> int:
-    """Hold exchange stock; return the new item's unit price, which the exchange is settled at."""
+def _reserve(sku: str, quantity: int) -> int | None:
+    """Hold exchange stock; return the new item's unit price, which the exchange is settled
+    at (None when the shop never gave one: then the exchange is even, like for like)."""
     stock = db.session.scalar(select(StockLevel).where(StockLevel.sku == sku).with_for_update())
     if stock is None or stock.available < quantity:
         raise ReturnError(_l("Sorry, the item you chose for the exchange has just sold out."))
     stock.reserved += quantity
-    return stock.unit_price
+    return stock.unit_price or None
 
 
 def _release(rma: Return) -> None:

@@ -237,6 +237,7 @@ def review() -> str | BaseResponse:
     return render_template(
         "returns/review.html", order=g.order, draft=g.draft, evaluation=evaluation,
         lines=lines, form=form, rates=None,
+        settlement=services.draft_settlement(g.draft, evaluation.refund.to_dict()),
     )  # fmt: skip
 
 
@@ -262,7 +263,8 @@ def _visible_return(number: str) -> Return:
 def track(number: str) -> str:
     """Show the return's timeline, next step, documents and refund due date."""
     from returns_portal.receiving.services import proposed_refund, refund_due_by
-    from returns_portal.refunds.services import store_credit_balance
+    from returns_portal.refunds.credit import customer_codes
+    from returns_portal.refunds.services import customer_money, store_credit_balance
     from returns_portal.shipping.services import live_shipment, service_rate
 
     rma = _visible_return(number)
@@ -273,9 +275,8 @@ def track(number: str) -> str:
         rate=service_rate(rma.order, shipment.carrier, shipment.service) if shipment else None,
         # After inspection the proposal (due date counted from receipt) replaces the estimate.
         breakdown=(refund.breakdown if refund else rma.estimate).get("refund", {}),
-        due_by=refund_due_by(rma),
-        paid=refund if refund is not None and refund.status == "succeeded" else None,
-        credit=store_credit_balance(rma.order.email),
+        due_by=refund_due_by(rma), parts=customer_money(rma),
+        credit=store_credit_balance(rma.order.email), codes=customer_codes(rma.order.email),
         timeline=services.timeline(rma), cancellable=rma.status in services.CANCELLABLE,
         confirmed=request.args.get("confirmed") == "1", form=StepForm(),
     )  # fmt: skip

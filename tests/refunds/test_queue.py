@@ -201,3 +201,22 @@ def test_visitors_who_are_not_signed_in_are_sent_to_sign_in(client):
     assert response.status_code == 302
     assert "/staff/login" in response.headers["Location"]
     assert "next=" in response.headers["Location"]
+
+
+def test_an_exchange_s_page_shows_how_the_money_moves(desk):
+    from returns_portal.orders.models import StockLevel
+
+    db.session.add(StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE", name="Silk T-shirt",
+                              unit_price=15900, on_hand=5))  # fmt: skip
+    db.session.commit()
+    paid_order()
+    charge = proposed_refund(quantity=1, resolution="exchange", exchange_sku="APP-TEE-SLK-L")
+    assert charge.method == "exchange_charge"
+    page = desk.get(f"/finance/refunds/{charge.id}").text
+    assert "How the money moves" in page
+    assert "Exchanged items came back worth" in page and "CN¥129.00" in page
+    assert "New items sent for them" in page and "CN¥159.00" in page
+    assert "Exchange difference (charge)" in page and "this refund" in page
+    assert "CN¥36.00" in page  # 159.00 − 129.00 + the 6.00 label
+    queue = desk.get("/finance/refunds?method=exchange_charge").text
+    assert "CN¥36.00" in queue

@@ -268,3 +268,27 @@ def test_the_reconciliation_report_finds_each_kind_of_difference(session, gatewa
     assert "missing_at_provider" in {m.kind for m in refunds.reconciliation_report()}
     result = cli.invoke(args=["refunds", "report"])
     assert result.exit_code == 1 and "difference(s)." in result.output
+
+
+def test_a_denied_refund_tells_the_customer_why_by_mail_and_on_the_return_page(
+    app, session, gateway, finance
+):
+    from email import message_from_bytes
+    from pathlib import Path
+
+    from returns_portal.returns.services import signed_link_token
+
+    paid_order()
+    refund = proposed_refund()
+    refunds.deny_refund(refund.id, finance, "The T-shirts were worn and washed.")
+    outbox = sorted(
+        Path(app.config["OUTBOX_FOLDER"]).glob("*.eml"), key=lambda p: p.stat().st_mtime
+    )
+    mail = message_from_bytes(outbox[-1].read_bytes())
+    assert "About the refund for return" in mail["Subject"]
+    assert "The T-shirts were worn and washed." in mail.get_payload(decode=True).decode()
+    rma = db.session.get(Return, refund.return_id)
+    with app.test_request_context():
+        token = signed_link_token(rma)
+    page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
+    assert "We cannot refund this." in page and "worn and washed" in page

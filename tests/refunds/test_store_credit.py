@@ -160,3 +160,27 @@ def test_the_credit_commands_show_codes_and_expire_them(code, cli):
     assert shown.exit_code == 0 and code in shown.output and "left of" in shown.output
     assert cli.invoke(args=["credit", "show", "SC-2222-2222-2222"]).exit_code == 1
     assert "0 code(s) expired." in cli.invoke(args=["credit", "expire"]).output
+
+
+def newest_mail(app):
+    from email import message_from_bytes
+    from pathlib import Path
+
+    outbox = sorted(
+        Path(app.config["OUTBOX_FOLDER"]).glob("*.eml"), key=lambda p: p.stat().st_mtime
+    )
+    return message_from_bytes(outbox[-1].read_bytes())
+
+
+def test_the_customer_gets_the_code_by_mail_and_on_the_return_page(app, code):
+    from returns_portal.returns.models import Return
+    from returns_portal.returns.services import signed_link_token
+
+    body = newest_mail(app).get_payload(decode=True).decode()
+    assert code in body and "Use it by" in body
+    entry = db.session.scalar(select(StoreCreditEntry).where(StoreCreditEntry.code == code))
+    rma = db.session.get(Return, db.session.get(refunds.Refund, entry.refund_id).return_id)
+    with app.test_request_context():
+        token = signed_link_token(rma)
+    page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
+    assert "Your store credit" in page and code in page and "Issued on" in page

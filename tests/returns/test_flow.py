@@ -348,3 +348,48 @@ def test_store_credit_shows_the_policy_s_bonus(customer, cli, tmp_path):
     customer.find()
     customer.choose()
     assert "+10% bonus" in customer.client.get("/return/options").text
+
+
+def test_a_dearer_exchange_shows_what_the_customer_will_pay_before_and_after_confirming(
+    customer,
+):
+    stock = db.session.scalars(select(StockLevel).where(StockLevel.sku == "APP-TEE-BLK-L")).one()
+    stock.unit_price = 15900  # the returned T-shirt was 129.00
+    db.session.commit()
+    customer.find()
+    customer.choose()
+    customer.options({"resolution-L1": "exchange", "exchange-L1": "APP-TEE-BLK-L"})
+    page = customer.review_page().text
+    assert "How you get it" in page and "You pay the difference" in page
+    assert "¥36.00" in page  # 159.00 − 129.00 + the 6.00 label
+    customer.confirm()
+    (rma,) = returns()
+    assert rma.items[0].exchange_unit_price == 15900
+    track = customer.client.get(f"/returns/{rma.number}").text
+    assert "To pay:" in track and "¥36.00" in track and "estimate" in track
+
+
+def test_a_same_price_exchange_costs_the_customer_only_the_return_label(customer):
+    stock = db.session.scalars(select(StockLevel).where(StockLevel.sku == "APP-TEE-BLK-L")).one()
+    stock.unit_price = 12900
+    db.session.commit()
+    customer.find()
+    customer.choose()
+    customer.options({"resolution-L1": "exchange", "exchange-L1": "APP-TEE-BLK-L"})
+    page = customer.review_page().text
+    assert re.search(r"You pay the difference</th><td>[^<]*6\.00<", page)
+    customer.confirm()
+    (rma,) = returns()
+    track = customer.client.get(f"/returns/{rma.number}").text
+    assert re.search(r"To pay: [^<]*6\.00", track)
+
+
+def test_a_stock_item_without_a_price_is_exchanged_like_for_like(customer):
+    customer.find()
+    customer.choose()
+    customer.options({"resolution-L1": "exchange", "exchange-L1": "APP-TEE-BLK-L"})
+    customer.confirm()
+    (rma,) = returns()
+    assert rma.items[0].exchange_unit_price is None  # the shop gave no price: no refund of 129
+    track = customer.client.get(f"/returns/{rma.number}").text
+    assert "129.00" not in track
