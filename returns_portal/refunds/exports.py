@@ -30,6 +30,7 @@ from returns_portal.receiving.models import Inspection
 from returns_portal.refunds.cli import refunds_cli
 from returns_portal.refunds.models import Refund, RefundStatus
 from returns_portal.refunds.services import approvals_needed
+from returns_portal.refunds.settlement import part_entries
 from returns_portal.returns.models import Return, ReturnItem
 from returns_portal.store.models import PolicyVersion
 from returns_portal.types import utcnow
@@ -438,6 +439,10 @@ def _entries(refund: Refund, by_ref: dict[str, OrderLine]) -> Iterator[tuple[str
     if "total" not in money:  # e.g. a refund made in the Stripe dashboard: no breakdown
         yield "", str((refund.breakdown or {}).get("source") or "refund"), refund.amount
         return
+    settlement = (refund.breakdown or {}).get("settlement")
+    if settlement is not None:
+        yield from _part_entries(refund, money, settlement, by_ref)
+        return
     for line in money.get("lines", []):
         line_id = str(line["line_id"])
         description = f"{_describe(by_ref.get(line_id), line_id)} x{line.get('quantity', 0)}"
@@ -449,6 +454,42 @@ def _entries(refund: Refund, by_ref: dict[str, OrderLine]) -> Iterator[tuple[str
         yield str(deduction.get("code", "")), text, -int(deduction.get("amount", 0))
     if refund.amount != int(money["total"]):  # finance adjusted the policy's total
         yield "adjustment", "Adjusted by finance", refund.amount - int(money["total"])
+
+
+PART_OF = {"original_payment": "card", "store_credit": "credit", "exchange_charge": "charge"}
+PART_WORDS = {
+    "shipping": "Shipping refunded",
+    "exchange_paid_from_credit": "Exchange difference paid from the store credit due",
+}
+
+
+def _part_entries(
+    refund: Refund, money: dict[str, Any], settlement: dict[str, Any], by_ref: dict[str, OrderLine]
+) -> Iterator[tuple[str, str, int]]:
+    """Entries for one part of a split settlement: they add up to that part, not the total.
+
+    For an exchange charge the signs are those of money coming in: the new items count up,
+    what came back counts down.
+    """
+    reasons = {
+        (d.get("code"), d.get("line_id")): str((d.get("reason") or {}).get("text") or "")
+        for d in money.get("deductions", [])
+    }
+    quantities = {str(line["line_id"]): line.get("quantity", 0) for line in money.get("lines", [])}
+    entries = part_entries(money, settlement.get("exchange_prices") or {}, PART_OF[refund.method])
+    total = 0
+    for code, line_id, amount in entries:
+        total += amount
+        if code == "line":
+            described = _describe(by_ref.get(line_id or ""), line_id or "")
+            yield line_id or "", f"{described} x{quantities.get(line_id or '', 0)}", amount
+        elif code == "exchange_new_items":
+            described = _describe(by_ref.get(line_id or ""), line_id or "")
+            yield code, f"New items sent in exchange for {described}", amount
+        else:
+            yield code, PART_WORDS.get(code) or reasons.get((code, line_id), code), amount
+    if refund.amount != total:  # finance adjusted this part
+        yield "adjustment", "Adjusted by finance", refund.amount - total
 
 
 def export_csv(first: date, last: date, zone: ZoneInfo) -> str:

@@ -33,8 +33,9 @@ class Settlement:
     charge: int  # the exchange price difference the customer still owes
     exchange_value: int  # what the exchanged lines were worth (after their deductions)
     exchange_price: int  # what the new items cost
+    exchange_prices: tuple[tuple[str, int], ...] = ()  # (line id, price of its new items)
 
-    def to_dict(self) -> dict[str, int | str]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "currency": self.currency,
             "card": self.card,
@@ -43,7 +44,61 @@ class Settlement:
             "charge": self.charge,
             "exchange_value": self.exchange_value,
             "exchange_price": self.exchange_price,
+            "exchange_prices": dict(self.exchange_prices),
         }
+
+
+Entry = tuple[str, str | None, int]  # (line id or cost code, line id or None, signed amount)
+
+
+def _split(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> dict[str, Any]:
+    """Work out each part with the entries that explain it (each part's entries add up)."""
+    card: list[Entry] = []  # refund and exchange lines, delivery, costs of the whole return
+    credit: list[Entry] = []
+    line_deductions: dict[str, list[Mapping[str, Any]]] = {}
+    for deduction in refund.get("deductions", []):
+        if deduction.get("line_id") is not None:
+            line_deductions.setdefault(str(deduction["line_id"]), []).append(deduction)
+    exchange_value = price = 0
+    for line in refund.get("lines", []):
+        line_id = str(line["line_id"])
+        resolution = str(line["resolution"])
+        target = credit if resolution == "store_credit" else card
+        part = [("line", line_id, int(line["items"]) + int(line["tax"]))]
+        part += [
+            (str(d["code"]), line_id, -int(d["amount"])) for d in line_deductions.get(line_id, [])
+        ]
+        target.extend(part)
+        if resolution == "exchange":
+            exchange_value += sum(amount for _code, _line, amount in part)
+            if int(line["quantity"]):
+                new = int(exchange_prices.get(line_id, 0))
+                price += new
+                card.append(("exchange_new_items", line_id, -new))
+    if int(refund.get("shipping") or 0):
+        card.append(("shipping", None, int(refund["shipping"])))
+    for deduction in refund.get("deductions", []):
+        if deduction.get("line_id") is None:
+            card.append((str(deduction["code"]), None, -int(deduction["amount"])))
+    card_due = sum(amount for *_rest, amount in card)
+    credit_due = max(sum(amount for *_rest, amount in credit), 0)
+    charge: list[Entry] = []
+    if card_due < 0:  # the customer owes something: take it from the credit due, then charge
+        moved = min(-card_due, credit_due)
+        paid: list[Entry] = [("exchange_paid_from_credit", None, -moved)] if moved else []
+        credit += paid
+        charge = [(code, line_id, -amount) for code, line_id, amount in card] + paid
+        card = []
+    return {"card": card, "credit": credit, "charge": charge, "credit_due": credit_due,
+            "exchange_value": exchange_value, "price": price}  # fmt: skip
+
+
+def part_entries(
+    refund: Mapping[str, Any], exchange_prices: Mapping[str, int], part: str
+) -> list[Entry]:
+    """Return the entries that add up to one part ("card", "credit" or "charge")."""
+    entries: list[Entry] = _split(refund, exchange_prices)[part]
+    return entries
 
 
 def settle(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> Settlement:
@@ -51,31 +106,10 @@ def settle(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> Set
 
     `exchange_prices` maps a line id to the price of the new items sent for its units.
     """
-    line_deductions: dict[str, int] = {}
-    order_level = int(refund.get("shipping") or 0)
-    for deduction in refund.get("deductions", []):
-        if deduction.get("line_id") is None:
-            order_level -= int(deduction["amount"])
-        else:
-            line_id = str(deduction["line_id"])
-            line_deductions[line_id] = line_deductions.get(line_id, 0) + int(deduction["amount"])
-    buckets = {"refund": 0, "store_credit": 0, "exchange": 0}
-    price = 0
-    for line in refund.get("lines", []):
-        line_id = str(line["line_id"])
-        value = int(line["items"]) + int(line["tax"]) - line_deductions.get(line_id, 0)
-        resolution = str(line["resolution"])
-        buckets[resolution if resolution in buckets else "refund"] += value
-        if resolution == "exchange" and int(line["quantity"]):
-            price += int(exchange_prices.get(line_id, 0))
-    card = buckets["refund"] + order_level + buckets["exchange"] - price
-    credit = due_credit = max(buckets["store_credit"], 0)
-    if card < 0:  # the customer owes something: take it from the credit due, then charge
-        moved = min(-card, credit)
-        credit -= moved
-        card += moved
-    charge = max(-card, 0)
-    card = max(card, 0)
+    split = _split(refund, exchange_prices)
+    card, charge = (sum(a for *_r, a in split[k]) for k in ("card", "charge"))
+    credit = max(sum(a for *_r, a in split["credit"]), 0)
+    due_credit = split["credit_due"]
     # The policy earned the bonus on the credit due, never more than the total; when an
     # exchange or a cost takes some of that credit, the bonus shrinks in proportion.
     bonus = int(refund.get("bonus_credit") or 0)
@@ -90,6 +124,7 @@ def settle(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> Set
         credit=credit,
         bonus=bonus,
         charge=charge,
-        exchange_value=buckets["exchange"],
-        exchange_price=price,
+        exchange_value=split["exchange_value"],
+        exchange_price=split["price"],
+        exchange_prices=tuple(sorted((str(k), int(v)) for k, v in exchange_prices.items())),
     )

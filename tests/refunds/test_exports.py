@@ -121,3 +121,29 @@ def test_the_cli_writes_the_same_csv(cli, session, tmp_path, finance):
     assert [r["refund_key"] for r in read(out.read_bytes())] == [refund.key, refund.key]
     bad = cli.invoke(args=["refunds", "export", "--from", "soon", "--to", today(), "-o", str(out)])
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def test_an_exchange_charge_is_explained_by_the_new_items_less_what_came_back(session, finance):
+    from returns_portal.orders.models import StockLevel
+
+    db.session.add(StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE", name="Silk T-shirt",
+                              unit_price=15900, on_hand=5))  # fmt: skip
+    db.session.commit()
+    paid_order()
+    charge = refunds.approve_refund(
+        proposed_refund(quantity=1, resolution="exchange", exchange_sku="APP-TEE-SLK-L").id,
+        finance,
+    )
+    rows = read(
+        exports.export_csv(
+            date.today() - timedelta(days=2), date.today() + timedelta(days=2), SHANGHAI
+        ).encode()
+    )
+    assert {r["method"] for r in rows} == {"exchange_charge"}
+    assert [(r["line_or_deduction"], r["amount"]) for r in rows] == [
+        ("L1", "-129.00"),
+        ("exchange_new_items", "159.00"),
+        ("return_label_cost", "6.00"),
+    ]
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal(charge.amount) / 100
+    assert rows[0]["provider_refund_id"] == charge.provider_refund_id  # the charge's payment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from returns_portal.refunds.settlement import settle
+from returns_portal.refunds.settlement import part_entries, settle
 
 
 def line(line_id: str, items: int, resolution: str, tax: int = 0, quantity: int = 1) -> dict:
@@ -125,3 +125,35 @@ def test_the_parts_always_add_up(lines, shipping, label):
     assert min(result.card, result.credit, result.charge, result.bonus) >= 0
     assert not (result.card and result.charge)  # never refund and charge the card together
     assert result.card + result.credit - result.charge == data["total"] - sum(prices.values())
+
+
+@given(
+    st.lists(
+        st.tuples(amounts, st.sampled_from(["refund", "store_credit", "exchange"]), amounts),
+        min_size=1,
+        max_size=5,
+    ),
+    amounts,
+    st.integers(min_value=0, max_value=5_000),
+)
+def test_each_part_s_entries_add_up_to_the_part(lines, shipping, label):
+    data = breakdown(
+        *[line(f"L{i}", value, resolution) for i, (value, resolution, _) in enumerate(lines)],
+        shipping=shipping,
+        deductions=[("return_label_cost", None, label)],
+    )
+    prices = {f"L{i}": price for i, (_, resolution, price) in enumerate(lines)
+              if resolution == "exchange"}  # fmt: skip
+    result = settle(data, prices)
+    for part, amount in (("card", result.card), ("credit", result.credit),
+                         ("charge", result.charge)):  # fmt: skip
+        assert sum(entry[2] for entry in part_entries(data, prices, part)) == amount
+
+
+def test_a_charge_is_explained_by_the_new_items_less_what_came_back():
+    data = breakdown(line("L1", 8900, "exchange"), deductions=[("return_label_cost", None, 600)])
+    assert part_entries(data, {"L1": 9900}, "charge") == [
+        ("line", "L1", -8900),
+        ("exchange_new_items", "L1", 9900),
+        ("return_label_cost", None, 600),
+    ]
