@@ -72,6 +72,8 @@ def _outcome(refund: Refund) -> str:
             "reconcile retries it.",
             message=refund.failure_message or "",
         )
+    if refund.status == RefundStatus.APPROVED:
+        return _("Approved: %(amount)s is being paid in the background.", amount=amount)
     return _("Sent to the payment provider; the outcome is not known yet.")
 
 
@@ -194,7 +196,7 @@ def bulk_approve() -> str | BaseResponse:
         row.refund.id: row.return_number or row.order_number
         for row in exports.refund_queue(exports.QueueFilter(statuses=(), ids=ids)).rows
     }
-    paid = waiting = 0
+    paid = waiting = queued = 0
     refused: list[str] = []
     for refund_id in ids:
         name = names.get(refund_id, str(refund_id))
@@ -207,9 +209,14 @@ def bulk_approve() -> str | BaseResponse:
             paid += 1
         elif refund.status == RefundStatus.PROPOSED:
             waiting += 1
+        elif refund.status in (RefundStatus.APPROVED, RefundStatus.SUBMITTED):
+            queued += 1  # a background worker pays it
         else:
             refused.append(_("%(name)s: %(message)s", name=name, message=_outcome(refund)))
     flash(ngettext("%(num)d refund paid.", "%(num)d refunds paid.", paid))
+    if queued:
+        flash(ngettext("%(num)d refund is being paid in the background.",
+                       "%(num)d refunds are being paid in the background.", queued))  # fmt: skip
     if waiting:
         flash(ngettext("%(num)d refund needs a second approver.",
                        "%(num)d refunds need a second approver.", waiting))  # fmt: skip

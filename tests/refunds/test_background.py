@@ -137,3 +137,23 @@ def test_the_periodic_reconcile_job_runs_on_the_worker(worker_app):
         assert enqueue("refunds.reconcile") is None  # queued, not run here
         wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED)
         assert len(payment_gateway().list_refunds(reference)) == 1
+
+
+def test_the_finance_page_says_an_approved_refund_is_being_paid_in_the_background(worker_app):
+    with worker_app.app_context():
+        paid_order()
+        finance = create_user("fin@example.com", PASSWORD, "finance")
+        refund_id = proposed_refund().id
+        email = finance.email
+        db.session.commit()
+    client = worker_app.test_client()
+    assert (
+        client.post("/staff/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    )
+    response = client.post(
+        "/finance/refunds/bulk-approve", data={"ids": [refund_id], "confirm": "yes"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "1 refund is being paid in the background." in response.text
+    with worker_app.app_context():
+        wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED)
