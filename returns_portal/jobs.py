@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 from flask import Flask, current_app
 
 
@@ -100,6 +101,15 @@ def make_celery(app: Flask) -> Celery:
 
     for name, job in JOBS.items():
         register(name, job)
+
+    @worker_process_init.connect(weak=False)
+    def fresh_connections(**_kwargs: Any) -> None:
+        # A forked worker process must not share the parent's database connections.
+        from returns_portal.extensions import db
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+
     return celery
 
 
