@@ -184,3 +184,6 @@ def test_the_customer_gets_the_code_by_mail_and_on_the_return_page(app, code):
         token = signed_link_token(rma)
     page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
     assert "Your store credit" in page and code in page and "Issued on" in page
+    # the timeline speaks the customer's language: no internal event codes
+    assert "Items checked" in page and "Money settled: return complete" in page
+    assert "receipt." not in page and "refund.proposed" not in page

@@ -367,6 +367,7 @@ def test_a_dearer_exchange_shows_what_the_customer_will_pay_before_and_after_con
     assert rma.items[0].exchange_unit_price == 15900
     track = customer.client.get(f"/returns/{rma.number}").text
     assert "To pay:" in track and "¥36.00" in track and "estimate" in track
+    assert "Your exchange" in track
 
 
 def test_a_same_price_exchange_costs_the_customer_only_the_return_label(customer):
