@@ -203,7 +203,7 @@ class Finding:
     disposition_reason: str | None
     diminished_value: int
     notes: str
-    photos: int
+    photos: list[str]  # storage keys: the customer's photos of the item, then the warehouse's
 
 
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ def refund_file(refund: Refund) -> RefundFile:
                         disposition_reason=found.disposition_reason,
                         diminished_value=found.diminished_value,
                         notes=found.notes,
-                        photos=len(found.photos or []),
+                        photos=[*(item.photos or [] if item else []), *(found.photos or [])],
                     )
                 )
     return RefundFile(

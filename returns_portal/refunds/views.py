@@ -122,6 +122,28 @@ def detail(refund_id: int) -> str:
     )
 
 
+PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+@bp.get("/refunds/<int:refund_id>/photos/<key>")
+@role_required(*FINANCE)
+def photo(refund_id: int, key: str) -> Response:
+    """Serve one photo of the refund's items (the customer's or the warehouse's), no other."""
+    from returns_portal.storage import storage
+
+    refund = _refund(refund_id)
+    allowed = {k for finding in exports.refund_file(refund).findings for k in finding.photos}
+    if key not in allowed:
+        abort(404)
+    try:
+        data = storage().load(key)
+    except KeyError:
+        abort(404)
+    response = Response(data, mimetype=PHOTO_TYPES.get(key.rsplit(".", 1)[-1], "image/jpeg"))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.post("/refunds/<int:refund_id>/approve")
 @role_required(*FINANCE)
 def approve(refund_id: int) -> BaseResponse:

@@ -171,6 +171,7 @@ def test_bulk_approval_shows_the_total_first_then_pays_and_reports_refusals(desk
     [
         ("get", "/finance/refunds"),
         ("get", "/finance/refunds/{id}"),
+        ("get", "/finance/refunds/{id}/photos/0123456789abcdef0123456789abcdef.jpg"),
         ("post", "/finance/refunds/{id}/approve"),
         ("post", "/finance/refunds/bulk-approve"),
         ("get", "/finance/exports/refunds.csv?from=2025-01-01&to=2025-01-31"),
@@ -220,3 +221,33 @@ def test_an_exchange_s_page_shows_how_the_money_moves(desk):
     assert "CN¥36.00" in page  # 159.00 − 129.00 + the 6.00 label
     queue = desk.get("/finance/refunds?method=exchange_charge").text
     assert "CN¥36.00" in queue
+
+
+def test_the_refund_page_shows_the_item_photos_and_serves_only_those(desk, client):
+    import io
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from returns_portal.receiving.models import Inspection, InspectionItem
+    from returns_portal.returns.photos import accept_photo
+
+    paid_order()
+    refund = proposed_refund()
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(image, format="JPEG")
+    key = accept_photo(image.getvalue())
+    other = accept_photo(image.getvalue())  # stored, but not this refund's
+    found = db.session.scalars(
+        select(InspectionItem).join(Inspection).where(Inspection.return_id == refund.return_id)
+    ).first()
+    found.photos = [key]
+    db.session.commit()
+    page = desk.get(f"/finance/refunds/{refund.id}").text
+    url = f"/finance/refunds/{refund.id}/photos/{key}"
+    assert f'src="{url}"' in page and "Photo 1 of" in page
+    served = desk.get(url)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert served.data[:2] == b"\xff\xd8"
+    assert desk.get(f"/finance/refunds/{refund.id}/photos/{other}").status_code == 404
+    assert desk.get(f"/finance/refunds/{refund.id}/photos/..%2Fsecret.jpg").status_code == 404
