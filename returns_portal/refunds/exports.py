@@ -30,7 +30,7 @@ from returns_portal.receiving.models import Inspection
 from returns_portal.refunds.cli import refunds_cli
 from returns_portal.refunds.models import Refund, RefundStatus
 from returns_portal.refunds.services import approvals_needed
-from returns_portal.refunds.settlement import part_entries
+from returns_portal.refunds.settlement import PART_OF_METHOD, part_entries
 from returns_portal.returns.models import Return, ReturnItem
 from returns_portal.store.models import PolicyVersion
 from returns_portal.types import utcnow
@@ -456,7 +456,6 @@ def _entries(refund: Refund, by_ref: dict[str, OrderLine]) -> Iterator[tuple[str
         yield "adjustment", "Adjusted by finance", refund.amount - int(money["total"])
 
 
-PART_OF = {"original_payment": "card", "store_credit": "credit", "exchange_charge": "charge"}
 PART_WORDS = {
     "shipping": "Shipping refunded",
     "exchange_paid_from_credit": "Exchange difference paid from the store credit due",
@@ -476,7 +475,9 @@ def _part_entries(
         for d in money.get("deductions", [])
     }
     quantities = {str(line["line_id"]): line.get("quantity", 0) for line in money.get("lines", [])}
-    entries = part_entries(money, settlement.get("exchange_prices") or {}, PART_OF[refund.method])
+    entries = part_entries(
+        money, settlement.get("exchange_prices") or {}, PART_OF_METHOD[refund.method]
+    )
     total = 0
     for code, line_id, amount in entries:
         total += amount

@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -67,6 +67,17 @@ def settlement_for(
     return settle(breakdown, prices)
 
 
+def _settlement_items(rma: Return) -> list[tuple[str, str, int | None]]:
+    return [(i.line.line_ref, i.resolution, i.exchange_unit_price) for i in rma.items]
+
+
+def return_refunds(return_id: int) -> list[Refund]:
+    """Return the refund rows a return settled in (card, store credit, exchange charge)."""
+    return list(
+        db.session.scalars(select(Refund).where(Refund.return_id == return_id).order_by(Refund.id))
+    )
+
+
 def propose_settlement(rma: Return, evaluation: dict[str, Any]) -> list[Refund]:
     """Write the return's refund proposal: one row per way the money moves (not committed).
 
@@ -75,10 +86,7 @@ def propose_settlement(rma: Return, evaluation: dict[str, Any]) -> list[Refund]:
     to nothing still gets a (zero) card row, so finance sees the decision.
     """
     breakdown = evaluation["refund"]
-    parts = settlement_for(
-        breakdown,
-        [(i.line.line_ref, i.resolution, i.exchange_unit_price) for i in rma.items],
-    )
+    parts = settlement_for(breakdown, _settlement_items(rma))
     payment = rma.order.payments[0].id if rma.order.payments else None
     rows = [
         (RefundMethod.ORIGINAL_PAYMENT, parts.card),
@@ -631,7 +639,7 @@ class MoneyPart:
     amount: int
     currency: str
     status: str  # "estimate" before inspection, else the refund row's status
-    at: Any  # when it was paid, issued or charged
+    at: datetime | None  # when it was paid, issued or charged
     code: credit.CreditCode | None  # the store-credit code it was issued as
     bonus: int
     note: str  # why it was denied
@@ -639,9 +647,7 @@ class MoneyPart:
 
 def customer_money(rma: Return) -> list[MoneyPart]:
     """Return the return's money parts: the proposal once inspected, else the estimate."""
-    rows = db.session.scalars(
-        select(Refund).where(Refund.return_id == rma.id).order_by(Refund.id)
-    ).all()
+    rows = return_refunds(rma.id)
     if rows:
         return [
             MoneyPart(
@@ -663,9 +669,7 @@ def customer_money(rma: Return) -> list[MoneyPart]:
     breakdown = (rma.estimate or {}).get("refund")
     if not breakdown:
         return []
-    parts = settlement_for(
-        breakdown, [(i.line.line_ref, i.resolution, i.exchange_unit_price) for i in rma.items]
-    )
+    parts = settlement_for(breakdown, _settlement_items(rma))
     found = [
         MoneyPart(method.value, amount, parts.currency, "estimate", None, None,
                   parts.bonus if method is RefundMethod.STORE_CREDIT else 0, "")

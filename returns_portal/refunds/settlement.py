@@ -48,6 +48,9 @@ class Settlement:
         }
 
 
+# Which part of a settlement each kind of refund row pays (refunds/models.py RefundMethod).
+PART_OF_METHOD = {"original_payment": "card", "store_credit": "credit", "exchange_charge": "charge"}
+
 Entry = tuple[str, str | None, int]  # (line id or cost code, line id or None, signed amount)
 
 

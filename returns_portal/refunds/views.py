@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from returns_portal.accounts.access import role_required
@@ -26,6 +25,7 @@ from returns_portal.refunds.forms import (
     QueueFilterForm,
 )
 from returns_portal.refunds.models import Refund, RefundStatus
+from returns_portal.refunds.settlement import PART_OF_METHOD
 
 bp = Blueprint("refunds", __name__, url_prefix="/finance")
 FINANCE = (Role.FINANCE,)  # admins pass every role check
@@ -92,28 +92,18 @@ def queue() -> str:
     )
 
 
-# Which part of a settlement (refunds/settlement.py) each kind of refund row pays.
-SETTLEMENT_KEYS = {
-    "original_payment": "card",
-    "store_credit": "credit",
-    "exchange_charge": "charge",
-}
-
-
 @bp.get("/refunds/<int:refund_id>")
 @role_required(*FINANCE)
 def detail(refund_id: int) -> str:
     """Show the refund's breakdown, the inspection and the policy's reasons, with decisions."""
     refund = _refund(refund_id)
-    together = db.session.scalars(
-        select(Refund).where(Refund.return_id == refund.return_id).order_by(Refund.id)
-    ).all() if refund.return_id else [refund]  # fmt: skip
+    together = refunds.return_refunds(refund.return_id) if refund.return_id else [refund]
     return render_template(
         "refunds/detail.html",
         file=exports.refund_file(refund),
         settlement=(refund.breakdown or {}).get("settlement"),
         parts={row.method: row for row in together},
-        SETTLEMENT_KEYS=SETTLEMENT_KEYS,
+        SETTLEMENT_KEYS=PART_OF_METHOD,
         remaining=refunds.refundable(refund, exclude_self=True),
         needed=refunds.approvals_needed(refund),
         approve=ApproveForm(),

@@ -393,4 +393,7 @@ def test_a_stock_item_without_a_price_is_exchanged_like_for_like(customer):
     (rma,) = returns()
     assert rma.items[0].exchange_unit_price is None  # the shop gave no price: no refund of 129
     track = customer.client.get(f"/returns/{rma.number}").text
-    assert "129.00" not in track
+    # like for like: only the 6.00 label is due, the shirt's 129.00 (less the label) is not
+    # refunded to the card
+    assert re.search(r"To pay: [^<]*6\.00", track)
+    assert "123.00" not in track
