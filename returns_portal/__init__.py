@@ -61,6 +61,7 @@ def create_app(config_class: type | None = None) -> Flask:
 
     from returns_portal import filters, jobs, security, storage
     from returns_portal.database import register_engine_hooks
+    from returns_portal.events import services as events
     from returns_portal.notifications import mailer
     from returns_portal.refunds import gateway
     from returns_portal.shipping import services as shipping
@@ -72,13 +73,21 @@ def create_app(config_class: type | None = None) -> Flask:
     mailer.init_app(app)
     shipping.init_app(app)
     filters.init_app(app)
+    events.init_app(app)
     jobs.init_app(app)
+
+    from returns_portal.notifications import handlers as notification_handlers
+    from returns_portal.refunds import events as refund_events
+
+    refund_events.init_app(app)
+    notification_handlers.init_app(app)
 
     from returns_portal.accounts.access import LOGIN_MESSAGE, load_user
     from returns_portal.accounts.cli import tokens_cli, users_cli
     from returns_portal.accounts.views import bp as accounts_bp
     from returns_portal.api.views import bp as api_bp
     from returns_portal.api.views import init_app as api_init
+    from returns_portal.events.cli import events_cli
     from returns_portal.orders.cli import demo_cli, orders_cli
     from returns_portal.receiving.views import bp as receiving_bp
     from returns_portal.refunds.cli import credit_cli, refunds_cli
@@ -99,7 +108,16 @@ def create_app(config_class: type | None = None) -> Flask:
     csrf.exempt(webhooks_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(accounts_bp)
-    for group in (tokens_cli, users_cli, orders_cli, demo_cli, policy_cli, refunds_cli, credit_cli):
+    for group in (
+        tokens_cli,
+        users_cli,
+        orders_cli,
+        demo_cli,
+        policy_cli,
+        refunds_cli,
+        credit_cli,
+        events_cli,
+    ):
         app.cli.add_command(group)
 
     # Staff sign-in: pages guarded by role_required send visitors here; "strong" drops the

@@ -1,11 +1,13 @@
 """Background work: Celery workers on Redis in production, in-process in the embedded default.
 
-Code asks for work with `enqueue("refunds.submit", refund_id)`. With `JOBS_BROKER_URL` set
-(production sets it from `REDIS_URL`), the job goes to Celery and a worker runs it, retrying
-with exponential backoff while the payment provider fails; beat runs the periodic jobs
-(reconcile refunds, expire store credit). Without a broker, the job runs at once in the
-request that asked for it, and the periodic jobs are the `flask refunds reconcile` and
-`flask credit expire` commands.
+Side effects are outbox rows (see returns_portal/events/): with `JOBS_BROKER_URL` set
+(production sets it from `REDIS_URL`) each row becomes an `events.deliver` task that a worker
+runs, retried with exponential backoff while its handler fails (e.g. the payment provider is
+down); beat runs the periodic jobs (hand out outbox rows again, reconcile refunds, expire
+store credit). Without a broker, rows are delivered at once in the request that committed
+them, due rows again at most every OUTBOX_REDELIVER_SECONDS after a request, and the periodic
+jobs are the `flask events redeliver`, `flask refunds reconcile` and `flask credit expire`
+commands.
 
 Run a worker (with beat) with:  celery -A returns_portal.worker worker --beat
 """
@@ -21,15 +23,16 @@ from celery.signals import worker_process_init
 from flask import Flask, current_app
 
 
-def _submit_refund(refund_id: int) -> str:
-    from returns_portal.refunds.services import RefundError, submit_refund
+def _deliver(message_id: int) -> str:
+    from returns_portal.events.services import deliver
 
-    if celery_app() is None:  # in-process: the person who approved sees a refusal at once
-        return str(submit_refund(refund_id).status)
-    try:
-        return str(submit_refund(refund_id).status)
-    except RefundError:  # refused for good (e.g. above what was paid): failed, with why
-        return "refused"
+    return deliver(message_id)
+
+
+def _redeliver() -> str:
+    from returns_portal.events.services import redeliver
+
+    return f"{redeliver()} outbox row(s) handed out again"
 
 
 def _reconcile() -> str:
@@ -47,11 +50,12 @@ def _expire_credit() -> str:
 
 # Every job by name. A job takes JSON-able arguments and runs inside an app context.
 JOBS: dict[str, Callable[..., Any]] = {
-    "refunds.submit": _submit_refund,
+    "events.deliver": _deliver,
+    "events.redeliver": _redeliver,
     "refunds.reconcile": _reconcile,
     "credit.expire": _expire_credit,
 }
-RETRYING = frozenset({"refunds.submit"})  # jobs retried while they leave a refund failed
+RETRYING = frozenset({"events.deliver"})  # retried with backoff while a handler fails
 
 
 def backoff(retries: int, base: float, cap: float) -> float:
@@ -73,9 +77,15 @@ def make_celery(app: Flask) -> Celery:
         task_default_queue=app.config["JOBS_QUEUE"],
         task_acks_late=True,  # a worker killed mid-job leaves it for another worker
         task_reject_on_worker_lost=True,
+        # A task cut off from the broker goes back to the queue; the outbox claim keeps a
+        # second run from doing the work twice.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # An unreachable broker must fail a hand-off quickly: the row waits in the outbox.
+        broker_connection_timeout=2,
+        broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5},
         timezone="UTC",
         beat_schedule={
             "reconcile-refunds": {
@@ -83,6 +93,10 @@ def make_celery(app: Flask) -> Celery:
                 "schedule": timedelta(seconds=app.config["RECONCILE_EVERY_SECONDS"]),
             },
             "expire-store-credit": {"task": "credit.expire", "schedule": timedelta(hours=1)},
+            "redeliver-outbox": {
+                "task": "events.redeliver",
+                "schedule": timedelta(seconds=app.config["OUTBOX_REDELIVER_SECONDS"]),
+            },
         },
     )
     base = float(app.config["JOBS_RETRY_BASE_SECONDS"])

@@ -2,6 +2,7 @@
 
 from returns_portal.accounts.models import ApiToken, User
 from returns_portal.audit.models import AuditEvent
+from returns_portal.events.models import OutboxMessage
 from returns_portal.orders.models import (
     Order,
     OrderLine,
@@ -23,6 +24,7 @@ __all__ = [
     "InspectionItem",
     "Order",
     "OrderLine",
+    "OutboxMessage",
     "Parcel",
     "ParcelItem",
     "Payment",

@@ -28,7 +28,9 @@ def send_return_confirmation(rma: Return) -> bool:
     """
     from returns_portal.returns.services import signed_link_token
 
-    with force_locale(rma.locale or "en"):
+    # Sent after commit, in a request or by a worker: links use the portal's public address.
+    base = current_app.config["PUBLIC_URL"]
+    with current_app.test_request_context(base_url=base), force_locale(rma.locale or "en"):
         link = url_for("returns.track", number=rma.number, t=signed_link_token(rma), _external=True)
         message = EmailMessage()
         message["Subject"] = _("Your return %(number)s", number=rma.number)

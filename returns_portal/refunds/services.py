@@ -24,10 +24,13 @@ from sqlalchemy.exc import IntegrityError
 
 from returns_portal.accounts.models import Role, User
 from returns_portal.audit.services import record_event
+from returns_portal.events import services as events
+from returns_portal.events.services import publish
 from returns_portal.extensions import db
 from returns_portal.orders.models import Payment
 from returns_portal.receiving.models import Inspection
 from returns_portal.refunds import credit
+from returns_portal.refunds.events import RefundApproved, RefundDenied, RefundPaid
 from returns_portal.refunds.gateway import GatewayError, payment_gateway
 from returns_portal.refunds.models import (
     ProviderEvent,
@@ -172,17 +175,16 @@ def approve_refund(refund_id: int, user: User, note: str = "") -> Refund:
         refund.key,
         after={"amount": refund.amount, "note": note.strip()},
     )
-    db.session.commit()
     if approved:
-        return _pay_later(refund.id)
-    return refund
+        publish(RefundApproved(refund_id=refund.id))
+    refund_id = refund.id
+    return _committed(refund_id)
 
 
-def _pay_later(refund_id: int) -> Refund:
-    """Hand an approved refund to the background jobs (in-process: paid now); return it."""
-    from returns_portal.jobs import enqueue
-
-    enqueue("refunds.submit", refund_id)
+def _committed(refund_id: int) -> Refund:
+    """Commit, run or queue what the change published (in-process: paid now); return the
+    refund as it is now. With the broker down the commit stands and the outbox row waits."""
+    events.commit()
     refund = db.session.get(Refund, refund_id)
     assert refund is not None
     db.session.refresh(refund)
@@ -229,12 +231,8 @@ def deny_refund(refund_id: int, user: User, reason: str) -> Refund:
     record_event(
         actor_of(user), "refund.denied", "refund", refund.key, after={"reason": reason.strip()}
     )
-    db.session.commit()
-    rma = db.session.get(Return, refund.return_id) if refund.return_id else None
-    if rma is not None:
-        from returns_portal.notifications.services import send_refund_denied
-
-        send_refund_denied(rma, refund, reason.strip())
+    publish(RefundDenied(refund_id=refund.id, reason=reason.strip()))
+    events.commit()
     return refund
 
 
@@ -388,20 +386,9 @@ def _record_success(refund_id: int, provider_refund_id: str) -> Refund:
             after={"provider_refund_id": provider_refund_id, "amount": refund.amount},
         )
         _resolve_return(refund)
-        db.session.commit()
-        _notify_paid(refund)
-    db.session.commit()
+        publish(RefundPaid(refund_id=refund.id))
+    events.commit()
     return refund
-
-
-def _notify_paid(refund: Refund) -> None:
-    from returns_portal.notifications.services import send_refund_paid
-
-    if refund.return_id is None:
-        return
-    rma = db.session.get(Return, refund.return_id)
-    if rma is not None:
-        send_refund_paid(rma, refund)
 
 
 def auto_approve(refund: Refund) -> Refund:
@@ -431,8 +418,8 @@ def auto_approve(refund: Refund) -> Refund:
     record_event(
         "policy", "refund.auto_approved", "refund", locked.key, after={"amount": locked.amount}
     )
-    db.session.commit()
-    return _pay_later(locked.id)
+    publish(RefundApproved(refund_id=locked.id))
+    return _committed(locked.id)
 
 
 def _resolve_return(refund: Refund) -> None:
@@ -463,8 +450,8 @@ def _issue_store_credit(refund: Refund) -> Refund:
         after={"amount": refund.amount, "bonus": bonus, "code": code},
     )
     _resolve_return(refund)
-    db.session.commit()
-    _notify_paid(refund)
+    publish(RefundPaid(refund_id=refund.id))
+    events.commit()
     return refund
 
 

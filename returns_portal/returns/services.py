@@ -20,11 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from returns_portal import policy
 from returns_portal.audit.models import AuditEvent
 from returns_portal.audit.services import record_event
+from returns_portal.events import services as events
+from returns_portal.events.services import publish
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order, OrderLine, StockLevel
 from returns_portal.orders.schemas import OrderIn
 from returns_portal.orders.services import WHOLE_ORDER, order_to_dict
 from returns_portal.refunds.settlement import Settlement
+from returns_portal.returns.events import ReturnOpened
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.shipping.models import Shipment
 from returns_portal.store.models import PolicyVersion
@@ -492,8 +495,9 @@ def open_return(
     else:
         transition(rma, ReturnStatus.AWAITING_SHIPMENT, "policy")
     create_return_label(rma, context.order)
+    publish(ReturnOpened(return_id=rma.id))  # the confirmation mail, after commit
     try:
-        db.session.commit()
+        events.commit()
     except IntegrityError:
         # Two confirms of one draft raced past the token check: the first one won.
         db.session.rollback()

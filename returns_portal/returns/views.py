@@ -226,9 +226,6 @@ def review() -> str | BaseResponse:
         except services.ReturnError as exc:
             flash(str(exc))
             return redirect(url_for("returns.items"))
-        from returns_portal.notifications.services import send_return_confirmation
-
-        send_return_confirmation(rma)
         session.pop(DRAFT, None)
         session[RETURNS_SEEN] = [*session.get(RETURNS_SEEN, [])[-9:], rma.number]
         return redirect(url_for("returns.track", number=rma.number, confirmed=1))

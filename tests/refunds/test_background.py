@@ -4,6 +4,7 @@ the provider is down, paid once; the periodic reconcile job runs on the worker t
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from typing import ClassVar
@@ -21,6 +22,7 @@ from returns_portal.jobs import backoff, enqueue
 from returns_portal.refunds import services as refunds
 from returns_portal.refunds.gateway import payment_gateway
 from returns_portal.refunds.models import Refund, RefundStatus
+from tests.faults import TcpProxy
 from tests.refunds.conftest import PASSWORD, paid_order, proposed_refund
 from tests.test_migrations import empty_database as empty_database  # fixture: a fresh database
 
@@ -41,17 +43,19 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
-def worker_app(empty_database, redis_url) -> Iterator[Flask]:
-    """An app with Celery on Redis (a queue of its own) and a worker running its jobs."""
+def _worker_app(database: str, broker: str, beat_every: float | None = None) -> Iterator[Flask]:
+    """An app with Celery on Redis (a queue of its own) and a worker running its jobs; with
+    `beat_every`, beat runs too, handing out the outbox that often."""
+    from celery.beat import EmbeddedService
     from celery.contrib.testing.worker import start_worker
 
     class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = empty_database
-        JOBS_BROKER_URL = redis_url
+        SQLALCHEMY_DATABASE_URI = database
+        JOBS_BROKER_URL = broker
         JOBS_QUEUE = f"returns-portal-test-{os.getpid()}"
         JOBS_RETRY_BASE_SECONDS = 0.2
         JOBS_RETRY_MAX_SECONDS = 1
+        OUTBOX_REDELIVER_SECONDS = beat_every or 60
         # Connections close when given back: the worker thread keeps none after the test.
         SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"poolclass": NullPool}
 
@@ -59,13 +63,46 @@ def worker_app(empty_database, redis_url) -> Iterator[Flask]:
     with app.app_context():
         upgrade()
     celery = app.extensions["celery"]
+    beat = None
+    if beat_every:
+        schedule = os.path.join(tempfile.mkdtemp(prefix="beat-"), "schedule")
+        beat = EmbeddedService(celery, thread=True, schedule_filename=schedule)
     with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield app
+        if beat is not None:
+            beat.start()
+        try:
+            yield app
+        finally:
+            if beat is not None:
+                beat.stop()
     with celery.connection_for_write() as conn:
         conn.default_channel.queue_purge(Config.JOBS_QUEUE)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def worker_app(empty_database, redis_url) -> Iterator[Flask]:
+    yield from _worker_app(empty_database, redis_url)
+
+
+@pytest.fixture
+def broker_proxy(redis_url) -> Iterator[TcpProxy]:
+    """Redis behind a proxy the test can take down, as if the broker went away."""
+    from urllib.parse import urlsplit
+
+    target = urlsplit(redis_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def flaky_broker_app(empty_database, redis_url, broker_proxy) -> Iterator[Flask]:
+    """Like worker_app, but the broker is reached through `broker_proxy` and beat runs."""
+    url = f"redis://127.0.0.1:{broker_proxy.port}/{redis_url.rsplit('/', 1)[-1]}"
+    yield from _worker_app(empty_database, url, beat_every=0.5)
 
 
 def wait_for(check: Callable[[], bool], seconds: float = 20) -> None:
@@ -138,6 +175,7 @@ def test_the_periodic_reconcile_job_runs_on_the_worker(worker_app):
         assert {entry["task"] for entry in schedule.values()} == {
             "refunds.reconcile",
             "credit.expire",
+            "events.redeliver",
         }
         assert enqueue("refunds.reconcile") is None  # queued, not run here
         wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED)
@@ -162,3 +200,34 @@ def test_the_finance_page_says_an_approved_refund_is_being_paid_in_the_backgroun
     assert "1 refund is being paid in the background." in response.text
     with worker_app.app_context():
         wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED)
+
+
+def test_with_the_broker_down_the_approval_succeeds_and_the_refund_is_paid_once_it_is_back(
+    flaky_broker_app, broker_proxy
+):
+    from returns_portal.events.models import OutboxMessage
+
+    with flaky_broker_app.app_context():
+        reference = paid_order()
+        finance = create_user("fin@example.com", PASSWORD, "finance")
+        refund_id = proposed_refund().id
+        db.session.commit()
+        broker_proxy.down()
+        started = time.monotonic()
+        approved = refunds.approve_refund(refund_id, finance)  # no error for the person
+        assert time.monotonic() - started < 10
+        assert approved.status == RefundStatus.APPROVED
+        db.session.commit()
+        row = db.session.scalar(
+            db.select(OutboxMessage).where(OutboxMessage.handler == "refunds.pay")
+        )
+        assert row is not None and row.done_at is None  # safe in the database, waiting
+        db.session.commit()
+        time.sleep(1.5)  # beat can't reach the broker either: nothing moves
+        assert status_of(refund_id) == RefundStatus.APPROVED
+        broker_proxy.restore()  # nobody acts from here on
+        wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED, seconds=60)
+        time.sleep(2)  # beat keeps running: it must not pay a second time
+        assert [r.key for r in payment_gateway().list_refunds(reference)] == [
+            db.session.get(Refund, refund_id).key
+        ]

@@ -1,0 +1,12 @@
+"""What happens to returns, as domain events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReturnOpened:
+    """A customer confirmed a return (its label and documents are ready)."""
+
+    return_id: int
