@@ -27,6 +27,14 @@ class Config:
     PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "stripe")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Redis down must not turn sign-in or order lookup into a 500: limits fall back to this
+    # process's memory (still limiting, per process) until the storage answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, object]] = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+    }
     # Background jobs: Celery on this broker (Redis); unset, jobs run in-process at once.
     JOBS_BROKER_URL = os.environ.get("JOBS_BROKER_URL") or os.environ.get("REDIS_URL")
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "returns-portal")
