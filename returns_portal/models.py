@@ -11,7 +11,12 @@ from returns_portal.orders.models import (
     Payment,
     StockLevel,
 )
-from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
+from returns_portal.receiving.models import (
+    Inspection,
+    InspectionItem,
+    InspectionStaff,
+    UnidentifiedParcel,
+)
 from returns_portal.refunds.models import ProviderEvent, Refund, RefundApproval, StoreCreditEntry
 from returns_portal.returns.models import Return, ReturnItem
 from returns_portal.shipping.models import Shipment, TrackingEvent
@@ -22,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "Inspection",
     "InspectionItem",
+    "InspectionStaff",
     "Order",
     "OrderLine",
     "OutboxMessage",

@@ -76,13 +76,29 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     return decorate
 
 
-def current_actor() -> str:
+class Actor(str):
+    """Who acts, as audit events name them ("user:3 warehouse@example.com"), with the staff
+    user's id so that rules about people (who may approve) never parse the name."""
+
+    user_id: int | None
+
+    def __new__(cls, name: str, user_id: int | None = None) -> Actor:
+        actor = super().__new__(cls, name[:200])
+        actor.user_id = user_id
+        return actor
+
+    @classmethod
+    def of(cls, user: Any) -> Actor:
+        return cls(f"user:{user.id} {user.email}", int(user.id))
+
+
+def current_actor() -> Actor:
     """Name who is acting, for audit events: "user:3 warehouse@example.com", or where from."""
     if not has_request_context():
-        return "cli"
+        return Actor("cli")
     if current_user.is_authenticated:
-        return f"user:{current_user.id} {current_user.email}"[:200]
-    return f"anonymous {request.remote_addr or ''}".strip()[:200]
+        return Actor.of(current_user)
+    return Actor(f"anonymous {request.remote_addr or ''}".strip())
 
 
 def safe_next_url(target: str | None) -> str | None:

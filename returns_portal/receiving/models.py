@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returns_portal.extensions import db
@@ -32,6 +32,19 @@ class Inspection(db.Model):  # type: ignore[name-defined]
         back_populates="inspection", cascade="all, delete-orphan", order_by="InspectionItem.id"
     )
     rma: Mapped[Return] = relationship()
+
+
+class InspectionStaff(db.Model):  # type: ignore[name-defined]
+    """A staff user who received, scanned, inspected or completed a receipt: none of them
+    may approve its refund."""
+
+    __tablename__ = "inspection_staff"
+    __table_args__ = (UniqueConstraint("inspection_id", "user_id", "action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(16))  # received | scanned | inspected | completed
 
 
 class InspectionItem(db.Model):  # type: ignore[name-defined]

@@ -18,7 +18,12 @@ from returns_portal import policy
 from returns_portal.audit.services import record_event
 from returns_portal.extensions import db
 from returns_portal.orders.models import OrderLine, StockLevel
-from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
+from returns_portal.receiving.models import (
+    Inspection,
+    InspectionItem,
+    InspectionStaff,
+    UnidentifiedParcel,
+)
 from returns_portal.refunds.models import Refund
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.returns.services import load_return, order_context, transition
@@ -91,11 +96,31 @@ def open_receipt(rma: Return) -> Inspection | None:
     )
 
 
+def note_staff(receipt: Inspection, actor: str, action: str) -> None:
+    """Remember a staff user's part in a receipt (committed with the step): separation of
+    duties is by user id, never by the actor's name."""
+    user_id = getattr(actor, "user_id", None)
+    if user_id is None:
+        return
+    known = db.session.scalar(
+        select(InspectionStaff.id).where(
+            InspectionStaff.inspection_id == receipt.id,
+            InspectionStaff.user_id == user_id,
+            InspectionStaff.action == action,
+        )
+    ) if receipt.id is not None else None  # fmt: skip
+    if known is None:
+        if receipt.id is None:
+            db.session.flush()
+        db.session.add(InspectionStaff(inspection_id=receipt.id, user_id=user_id, action=action))
+
+
 def receive_parcel(rma: Return, actor: str, code: str = "") -> Inspection:
     """Start the receipt of a return's parcel, or continue it when a second parcel arrives."""
     receipt = open_receipt(rma)
     if receipt is not None:
         receipt.parcels += 1
+        note_staff(receipt, actor, "received")
         record_event(
             actor,
             "receipt.parcel",
@@ -125,8 +150,10 @@ def receive_parcel(rma: Return, actor: str, code: str = "") -> Inspection:
         InspectionItem(return_item_id=item.id, received_qty=0, answers={}, photos=[], notes="")
         for item in rma.items
     ]
+    receipt.inspector_id = getattr(actor, "user_id", None)
     db.session.add(receipt)
     db.session.flush()
+    note_staff(receipt, actor, "received")
     record_event(actor, "receipt.started", "return", rma.number, after={"code": code})
     db.session.commit()
     return receipt
@@ -183,6 +210,7 @@ def scan_item(receipt: Inspection, code: str, actor: str) -> ScanResult:
     """Count one scanned item (SKU or GTIN) into the receipt, flagging anything unexpected."""
     if receipt.completed_at is not None:
         raise ReceivingError(_l("This receipt is complete."))
+    note_staff(receipt, actor, "scanned")
     code = code.strip()
     rma = db.session.get(Return, receipt.return_id)
     assert rma is not None
@@ -264,6 +292,7 @@ def record_findings(
     """Save one item's checklist answers, grade and disposition (suggested unless overridden)."""
     if receipt.completed_at is not None:
         raise ReceivingError(_l("This receipt is complete."))
+    note_staff(receipt, actor, "inspected")
     if grade not in GRADES:
         raise ReceivingError(_l("Choose a grade from A to D."))
     if diminished_value < 0:
@@ -385,6 +414,7 @@ def complete_receipt(receipt: Inspection, actor: str) -> Refund:
     """Finish the receipt: restock, mark the return inspected and propose its refund."""
     if receipt.completed_at is not None:
         raise ReceivingError(_l("This receipt is complete."))
+    note_staff(receipt, actor, "completed")
     expected = expected_items(receipt)
     if any(e.finding.grade is None and e.finding.received_qty > 0 for e in expected):
         raise ReceivingError(_l("Inspect every received item before completing the receipt."))

@@ -28,7 +28,7 @@ from returns_portal.events import services as events
 from returns_portal.events.services import publish
 from returns_portal.extensions import db
 from returns_portal.orders.models import Payment
-from returns_portal.receiving.models import Inspection
+from returns_portal.receiving.models import Inspection, InspectionStaff
 from returns_portal.refunds import credit
 from returns_portal.refunds.events import RefundApproved, RefundDenied, RefundPaid
 from returns_portal.refunds.gateway import GatewayError, payment_gateway
@@ -134,13 +134,21 @@ def approvals_needed(refund: Refund) -> int:
     return 2 if level == "two_finance" else 1
 
 
-def _inspector_ids(refund: Refund) -> set[str]:
+def _warehouse_staff(refund: Refund) -> set[int]:
+    """Return the ids of every user who received, scanned, inspected or completed the
+    return's receipts (or started one, for receipts made before each step was recorded)."""
     if refund.return_id is None:
         return set()
-    names = db.session.scalars(
-        select(Inspection.inspector).where(Inspection.return_id == refund.return_id)
+    receipts = select(Inspection.id).where(Inspection.return_id == refund.return_id)
+    steps = db.session.scalars(
+        select(InspectionStaff.user_id).where(InspectionStaff.inspection_id.in_(receipts))
     )
-    return {name.split(" ")[0] for name in names if name}
+    starters = db.session.scalars(
+        select(Inspection.inspector_id).where(
+            Inspection.return_id == refund.return_id, Inspection.inspector_id.is_not(None)
+        )
+    )
+    return {*steps, *(i for i in starters if i is not None)}
 
 
 def approve_refund(refund_id: int, user: User, note: str = "") -> Refund:
@@ -152,7 +160,7 @@ def approve_refund(refund_id: int, user: User, note: str = "") -> Refund:
     refund = _locked(refund_id)
     if Role(user.role) not in APPROVERS:
         raise RefundError(_l("Only finance can approve refunds."))
-    if f"user:{user.id}" in _inspector_ids(refund):
+    if user.id in _warehouse_staff(refund):
         raise RefundError(_l("You inspected these items, so someone else must approve the refund."))
     if refund.status != RefundStatus.PROPOSED:
         raise RefundError(

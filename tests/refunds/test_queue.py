@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from returns_portal.accounts.access import Actor
 from returns_portal.accounts.services import create_user
 from returns_portal.extensions import db
 from returns_portal.refunds.gateway import payment_gateway
@@ -149,7 +150,7 @@ def test_bulk_approval_shows_the_total_first_then_pays_and_reports_refusals(desk
     first = proposed_refund("1001", quantity=1)
     second = proposed_refund("1001", quantity=1)
     # The finance user inspected this one, so they may not approve it.
-    theirs = proposed_refund("1002", quantity=1, inspector=f"user:{finance.id} {finance.email}")
+    theirs = proposed_refund("1002", quantity=1, inspector=Actor.of(finance))
     ids = [first.id, second.id, theirs.id]
     confirm = desk.post("/finance/refunds/bulk-approve", data={"ids": ids})
     assert confirm.status_code == 200

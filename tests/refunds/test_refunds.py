@@ -7,13 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from returns_portal.accounts.access import Actor
 from returns_portal.accounts.services import create_user
 from returns_portal.extensions import db
+from returns_portal.orders.models import Payment
+from returns_portal.receiving import services as receiving
 from returns_portal.refunds import services as refunds
 from returns_portal.refunds.gateway import payment_gateway
 from returns_portal.refunds.models import Refund, RefundStatus, StoreCreditEntry
 from returns_portal.returns.models import Return, ReturnStatus
-from tests.refunds.conftest import PASSWORD, paid_order, proposed_refund
+from tests.builders import open_portal_return
+from tests.refunds.conftest import INTACT_TEE, PASSWORD, paid_order, proposed_refund
 
 
 @pytest.fixture
@@ -96,9 +100,29 @@ def test_above_the_higher_threshold_two_different_finance_users_must_approve(
 
 def test_whoever_inspected_the_items_cannot_approve_their_refund(session, gateway, finance):
     paid_order()
-    refund = proposed_refund(inspector=f"user:{finance.id} {finance.email}")
+    refund = proposed_refund(inspector=Actor.of(finance))
     with pytest.raises(refunds.RefundError, match="You inspected these items"):
         refunds.approve_refund(refund.id, finance)
+
+
+@pytest.mark.parametrize("step", ["scanned", "inspected", "completed"])
+def test_an_admin_who_took_any_step_of_the_receipt_cannot_approve_its_refund(
+    session, gateway, step
+):
+    admin = create_user("boss@example.com", PASSWORD, "admin")
+    clerk = Actor.of(create_user("clerk@example.com", PASSWORD, "warehouse"))
+    paid_order()
+    rma = open_portal_return("1001", items=(("L1", 1, "too_small", "refund"),))
+    receipt = receiving.receive_parcel(rma, clerk)  # someone else opened the parcel
+    me = Actor.of(admin)
+    receiving.scan_item(receipt, "APP-TEE-BLK-M", me if step == "scanned" else clerk)
+    for expected in receiving.expected_items(receipt):
+        receiving.record_findings(receipt, expected.finding, INTACT_TEE, "A", None, "", "", 0,
+                                  me if step == "inspected" else clerk)  # fmt: skip
+    refund = receiving.complete_receipt(receipt, me if step == "completed" else clerk)
+    with pytest.raises(refunds.RefundError, match="You inspected these items"):
+        refunds.approve_refund(refund.id, admin)
+    assert gateway.list_refunds(db.session.get(Payment, refund.payment_id).reference) == []
 
 
 @pytest.mark.parametrize("role", ["warehouse", "support"])
