@@ -50,6 +50,8 @@ APPROVERS = frozenset({Role.FINANCE, Role.ADMIN})
 # what a payment can still give back.
 HOLDING = (RefundStatus.SUBMITTED.value, RefundStatus.SUCCEEDED.value)
 RECONCILE_AFTER = timedelta(minutes=2)
+# Finance may still adjust or deny these (a failed refund is never a dead end).
+WAITING_FOR_FINANCE = (RefundStatus.PROPOSED.value, RefundStatus.FAILED.value)
 
 
 class RefundError(Exception):
@@ -204,8 +206,8 @@ def adjust_refund(refund_id: int, user: User, amount: int, reason: str) -> Refun
     refund = _locked(refund_id)
     if Role(user.role) not in APPROVERS:
         raise RefundError(_l("Only finance can adjust refunds."))
-    if refund.status != RefundStatus.PROPOSED:
-        raise RefundError(_l("Only a proposed refund can be adjusted."))
+    if refund.status not in WAITING_FOR_FINANCE:
+        raise RefundError(_l("Only a proposed or failed refund can be adjusted."))
     if not reason.strip():
         raise RefundError(_l("Say why the amount changes."))
     if amount < 0 or amount > refundable(refund, exclude_self=True):
@@ -229,19 +231,44 @@ def deny_refund(refund_id: int, user: User, reason: str) -> Refund:
     refund = _locked(refund_id)
     if Role(user.role) not in APPROVERS:
         raise RefundError(_l("Only finance can deny refunds."))
-    if refund.status != RefundStatus.PROPOSED:
-        raise RefundError(_l("Only a proposed refund can be denied."))
+    if refund.status not in WAITING_FOR_FINANCE:
+        raise RefundError(_l("Only a proposed or failed refund can be denied."))
     if not reason.strip():
         raise RefundError(_l("Say why the refund is denied; the customer is told."))
     refund.status = RefundStatus.CANCELLED.value
     refund.failure_message = reason.strip()
-    refund.approvals.append(RefundApproval(user_id=user.id, decision="deny", note=reason.strip()))
+    mine = next((a for a in refund.approvals if a.user_id == user.id), None)
+    if mine is None:
+        refund.approvals.append(
+            RefundApproval(user_id=user.id, decision="deny", note=reason.strip())
+        )
+    else:  # they approved it before it failed: their decision is now a denial (audited)
+        mine.decision, mine.note, mine.decided_at = "deny", reason.strip(), utcnow()
     record_event(
         actor_of(user), "refund.denied", "refund", refund.key, after={"reason": reason.strip()}
     )
     publish(RefundDenied(refund_id=refund.id, reason=reason.strip()))
     events.commit()
     return refund
+
+
+def retry_refund(refund_id: int, user: User) -> Refund:
+    """Pay a failed refund again now (after the provider recovered, or after an adjustment)."""
+    refund = _locked(refund_id)
+    if Role(user.role) not in APPROVERS:
+        raise RefundError(_l("Only finance can retry refunds."))
+    if refund.status != RefundStatus.FAILED:
+        raise RefundError(_l("Only a failed refund can be retried."))
+    record_event(
+        actor_of(user),
+        "refund.retried",
+        "refund",
+        refund.key,
+        before={"message": refund.failure_message},
+        after={"amount": refund.amount},
+    )
+    publish(RefundApproved(refund_id=refund.id))
+    return _committed(refund.id)
 
 
 def refundable(refund: Refund, exclude_self: bool = False) -> int:
@@ -300,9 +327,14 @@ def submit_refund(refund_id: int) -> Refund:
 
 
 def _refuse(refund: Refund, message: str) -> None:
-    """Leave a refund failed with why, for the finance queue (committed)."""
+    """Leave a refund failed with why, for the finance queue (committed); a refusal that
+    changes nothing (the same one again, e.g. on every reconcile) writes no audit row."""
+    unchanged = refund.status == RefundStatus.FAILED and refund.failure_message == message
     refund.status = RefundStatus.FAILED.value
     refund.failure_message = message
+    if unchanged:
+        db.session.commit()
+        return
     record_event(
         "system", "refund.refused", "refund", refund.key,
         after={"amount": refund.amount, "message": message},

@@ -150,6 +150,22 @@ def approve(refund_id: int) -> BaseResponse:
     return redirect(url_for("refunds.detail", refund_id=refund_id))
 
 
+@bp.post("/refunds/<int:refund_id>/retry")
+@role_required(*FINANCE)
+def retry(refund_id: int) -> BaseResponse:
+    """Pay a failed refund again now."""
+    _refund(refund_id)
+    form = ApproveForm()
+    if form.validate_on_submit():
+        try:
+            refund = refunds.retry_refund(refund_id, _user())
+        except refunds.RefundError as exc:
+            flash(str(exc))
+        else:
+            flash(_outcome(refund))
+    return redirect(url_for("refunds.detail", refund_id=refund_id))
+
+
 @bp.post("/refunds/<int:refund_id>/adjust")
 @role_required(*FINANCE)
 def adjust(refund_id: int) -> BaseResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from returns_portal.accounts.access import Actor
 from returns_portal.accounts.services import create_user
@@ -252,3 +253,62 @@ def test_the_refund_page_shows_the_item_photos_and_serves_only_those(desk, clien
     assert served.data[:2] == b"\xff\xd8"
     assert desk.get(f"/finance/refunds/{refund.id}/photos/{other}").status_code == 404
     assert desk.get(f"/finance/refunds/{refund.id}/photos/..%2Fsecret.jpg").status_code == 404
+
+
+def test_a_failed_refund_is_never_a_dead_end_finance_can_retry_adjust_or_deny_it(
+    desk, finance, gateway
+):
+    from returns_portal.audit.models import AuditEvent
+
+    reference = paid_order()
+    refund = proposed_refund()
+    refund.amount = 10**7  # above what was paid: refused for good
+    db.session.commit()
+    desk.post(f"/finance/refunds/{refund.id}/approve", data={"note": ""})
+    assert db.session.get(Refund, refund.id).status == RefundStatus.FAILED
+    page = desk.get(f"/finance/refunds/{refund.id}").text
+    assert "Retry" in page and "Change the amount" in page and "Deny the refund" in page
+    # Reconcile retrying an unchanged refusal writes no new audit row each run.
+    from returns_portal.refunds import services as refunds
+
+    def refusals() -> int:
+        return len(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.entity_id == refund.key, AuditEvent.action == "refund.refused")).all())  # fmt: skip
+
+    before = refusals()
+    refunds.reconcile()
+    refunds.reconcile()
+    assert refusals() == before == 1
+    # Retry refuses again (nothing sent); adjust down, then retry pays it once.
+    response = desk.post(f"/finance/refunds/{refund.id}/retry", follow_redirects=True)
+    assert "exceed" in response.text and gateway.list_refunds(reference) == []
+    desk.post(f"/finance/refunds/{refund.id}/adjust",
+              data={"amount": "100.00", "reason": "what was really paid back"})  # fmt: skip
+    assert db.session.get(Refund, refund.id).amount == 10000
+    response = desk.post(f"/finance/refunds/{refund.id}/retry", follow_redirects=True)
+    assert "Refund paid" in response.text
+    assert [r.amount for r in gateway.list_refunds(reference)] == [10000]
+    # A paid refund can't be retried, adjusted or denied.
+    assert "Only a failed refund" in desk.post(
+        f"/finance/refunds/{refund.id}/retry", follow_redirects=True).text  # fmt: skip
+
+
+def test_a_failed_refund_can_be_denied_and_the_customer_is_told(desk, gateway):
+    paid_order()
+    refund = proposed_refund()
+    gateway.down = True
+    desk.post(f"/finance/refunds/{refund.id}/approve", data={"note": ""})
+    gateway.down = False
+    assert db.session.get(Refund, refund.id).status == RefundStatus.FAILED
+    desk.post(f"/finance/refunds/{refund.id}/deny", data={"reason": "Paid back in store"})
+    denied = db.session.get(Refund, refund.id)
+    assert (
+        denied.status == RefundStatus.CANCELLED and denied.failure_message == "Paid back in store"
+    )
+    from returns_portal.events.models import OutboxMessage
+
+    mail = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.handler == "mail.refund_denied")
+    )
+    assert mail is not None and mail.done_at is not None
+    assert mail.payload == {"refund_id": refund.id, "reason": "Paid back in store"}
