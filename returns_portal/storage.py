@@ -24,6 +24,14 @@ class Storage(Protocol):
         """Return the bytes stored under `key`; raise KeyError if there are none."""
         ...
 
+    def delete(self, key: str) -> None:
+        """Remove what is stored under `key` (nothing happens if there is none)."""
+        ...
+
+    def stored_before(self, moment: float) -> list[str]:
+        """Return the keys stored before `moment` (a POSIX timestamp)."""
+        ...
+
 
 class FolderStorage:
     """Files in a folder outside static/, named by random keys."""
@@ -46,6 +54,19 @@ class FolderStorage:
         if not path.is_file():
             raise KeyError(key)
         return path.read_bytes()
+
+    def delete(self, key: str) -> None:
+        if KEY.match(key):
+            (self.root / key).unlink(missing_ok=True)
+
+    def stored_before(self, moment: float) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            entry.name
+            for entry in os.scandir(self.root)
+            if KEY.match(entry.name) and entry.stat().st_mtime < moment
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from returns_portal.extensions import db
+from returns_portal.receiving.models import InspectionItem
+from returns_portal.returns.models import ReturnItem
 from returns_portal.storage import storage
+from returns_portal.types import utcnow
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 MAX_PIXELS = 40_000_000  # refuse decompression bombs long before they fill memory
@@ -72,3 +79,26 @@ def accept_photos(
                     _("%(name)s: %(problem)s", name=upload.filename or "photo", problem=str(exc))
                 )
     return keys, errors
+
+
+def discard_photos(keys: Iterable[str]) -> None:
+    """Delete photos a refused step stored but nothing kept."""
+    for key in keys:
+        storage().delete(key)
+
+
+def sweep_photos(older_than: timedelta) -> int:
+    """Delete stored photos older than `older_than` that no return and no inspection claims
+    (a draft abandoned with its photos, a step refused); return how many."""
+    moment = (utcnow() - older_than).timestamp()
+    candidates = storage().stored_before(moment)
+    if not candidates:
+        return 0
+    claimed: set[str] = set()
+    for model in (ReturnItem, InspectionItem):
+        for photos in db.session.scalars(select(model.photos)):
+            claimed.update(photos or ())
+    db.session.commit()
+    orphans = [key for key in candidates if key not in claimed]
+    discard_photos(orphans)
+    return len(orphans)

@@ -113,7 +113,7 @@ def lookup() -> str | BaseResponse:
 @order_required
 def items() -> str | BaseResponse:
     """Choose the items to return, how many, and why."""
-    from returns_portal.returns.photos import accept_photos
+    from returns_portal.returns.photos import accept_photos, discard_photos
 
     context = services.order_context(g.order)
     choices = services.line_choices(context, utcnow())
@@ -132,6 +132,8 @@ def items() -> str | BaseResponse:
         ]
         for line_id, problems in services.choose_items(choices, submitted, g.draft).items():
             errors.setdefault(line_id, []).extend(problems)
+        kept = {key for item in g.draft.items for key in item.photos}
+        discard_photos(k for ks in keys.values() for k in ks if k not in kept)
         _save_draft()
         if not errors:
             return redirect(url_for("returns.options"))

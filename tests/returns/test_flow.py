@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from email import message_from_bytes
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
