@@ -59,7 +59,7 @@ def create_app(config_class: type | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from returns_portal import filters, jobs, security, storage
+    from returns_portal import filters, inputs, jobs, security, storage
     from returns_portal.database import register_engine_hooks
     from returns_portal.events import services as events
     from returns_portal.notifications import mailer
@@ -68,6 +68,7 @@ def create_app(config_class: type | None = None) -> Flask:
 
     register_engine_hooks(app)
     security.init_app(app)
+    inputs.init_app(app)  # before the blueprints: it bounds their <int:…> URL parts
     gateway.init_app(app)
     storage.init_app(app)
     mailer.init_app(app)

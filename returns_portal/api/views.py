@@ -19,6 +19,7 @@ from returns_portal.store import services as store
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_MINOR = 10**12  # as the order format's amounts: well inside a bigint
 
 
 def error(status: int, message: str, errors: dict[str, list[str]] | None = None) -> Response:
@@ -149,12 +150,12 @@ def redeem_store_credit(code: str) -> Response:
         return error(400, "The body must be a JSON object (Content-Type: application/json).")
     errors: dict[str, list[str]] = {}
     amount, currency, key = data.get("amount"), data.get("currency"), data.get("key")
-    if not isinstance(amount, int) or isinstance(amount, bool):
+    if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > MAX_MINOR:
         amount = 0
-        errors["amount"] = ["An integer amount in minor units is required."]
+        errors["amount"] = ["An integer amount in minor units (at most 10¹²) is required."]
     if not isinstance(currency, str) or len(currency) != 3:
         errors["currency"] = ["A three-letter ISO 4217 currency is required."]
-    if not isinstance(key, str) or not key.strip():
+    if not isinstance(key, str) or not key.strip() or len(key) > 64:
         errors["key"] = ["An idempotency key (your checkout's id for this payment) is required."]
     reference = data.get("reference", "")
     if not isinstance(reference, str):

@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 Minor = Annotated[int, Field(ge=0, le=10**12, description="Amount in minor units (cents, fen).")]
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/#-]+$")]
+# Strict: pydantic would read 0, 1, "yes" and "false" as booleans, which the schema says are not.
+Flag = Annotated[bool, Field(strict=True)]
 ConfirmationExclusion = Literal[
     "quality_changes_once_unsealed", "value_drops_once_activated", "near_expiry_or_flaw"
 ]
@@ -32,15 +34,15 @@ class LineIn(_Strict):
     unit_price: Minor
     line_discount: Minor = 0
     tax: Minor = Field(0, description="Tax charged on top for the whole line; 0 if included.")
-    custom_made: bool = False
-    perishable: bool = False
-    digital_download: bool = False
-    sealed_media: bool = False
-    periodical: bool = False
-    hygiene_sealed: bool = False
-    final_sale: bool = False
+    custom_made: Flag = False
+    perishable: Flag = False
+    digital_download: Flag = False
+    sealed_media: Flag = False
+    periodical: Flag = False
+    hygiene_sealed: Flag = False
+    final_sale: Flag = False
     confirmation_exclusion: ConfirmationExclusion | None = None
-    exclusion_confirmed: bool = False
+    exclusion_confirmed: Flag = False
     gift_of: Ref | None = Field(None, description="line_id of the line this gift came with.")
     gift_value: Minor = Field(0, description="Stated value of one gift unit.")
     image_url: Annotated[str, Field(max_length=500)] | None = None
@@ -62,7 +64,7 @@ class ParcelIn(_Strict):
     delivered_at: AwareDatetime | None = Field(
         None, description="When the customer signed for / took possession of the parcel."
     )
-    lines: dict[str, Annotated[int, Field(ge=1)]] = Field(
+    lines: dict[Ref, Annotated[int, Field(ge=1, le=10_000)]] = Field(
         description="line_id → quantity in this parcel.", min_length=1
     )
 
@@ -93,8 +95,8 @@ class OrderIn(_Strict):
     shipping_paid: Minor = 0
     standard_shipping: Minor = Field(0, description="Price of standard delivery.")
     free_shipping_threshold: Minor | None = None
-    withdrawal_info_given: bool = True
-    return_costs_disclosed: bool = True
+    withdrawal_info_given: Flag = True
+    return_costs_disclosed: Flag = True
     shipping_address: dict[str, Annotated[str, Field(max_length=300)]] = {}
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
     parcels: list[ParcelIn] = []
@@ -142,6 +144,15 @@ def consistency_errors(order: OrderIn) -> dict[str, list[str]]:
                 f"line {line_id} ships {qty} units, "
                 f"more than the {by_id[line_id].quantity} ordered",
             )
+    payments_seen: dict[tuple[str, str], int] = {}
+    for index, payment in enumerate(order.payments):
+        key = (payment.provider, payment.reference)
+        if key in payments_seen:
+            add(
+                f"payments.{index}.reference",
+                f"repeats payment {payments_seen[key]}'s reference {payment.reference}",
+            )
+        payments_seen.setdefault(key, index)
     goods = sum(
         line.unit_price * line.quantity - line.line_discount
         for line in order.lines

@@ -305,6 +305,8 @@ def record_findings(
     if missing:
         raise ReceivingError(_l("Answer every check before saving."))
     intact = all(clean[q.code] for q in questions if q.breaks_intact)
+    if disposition and disposition not in {d.value for d in Disposition}:
+        raise ReceivingError(_l("Choose where the item goes from the list."))
     suggested = suggest_disposition(grade, expected.line.category, expected.item.reason, intact)
     chosen = Disposition(disposition) if disposition else suggested
     if chosen != suggested and not override_reason.strip():

@@ -19,6 +19,7 @@ from returns_portal.accounts.access import current_actor, role_required
 from returns_portal.accounts.models import Role
 from returns_portal.extensions import db
 from returns_portal.filters import money
+from returns_portal.inputs import INT32_MAX, parse_int
 from returns_portal.receiving import services as receiving
 from returns_portal.receiving.forms import ActionForm, AttachForm, ScanForm, UnidentifiedForm
 from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
@@ -114,15 +115,17 @@ def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
         answers = {q.code: request.form.get(f"q-{q.code}") == "yes" for q in questions
                    if request.form.get(f"q-{q.code}") in {"yes", "no"}}  # fmt: skip
         raw_value = request.form.get("diminished_value", "0").strip() or "0"
+        # Negative numbers pass here so that the service can say why they are refused.
+        value = parse_int(raw_value, minimum=-INT32_MAX, maximum=INT32_MAX)
         try:
-            if not raw_value.lstrip("-").isdigit():
+            if value is None:
                 raise receiving.ReceivingError(
                     _("Enter the diminished value as a whole number of minor units, e.g. 1500.")
                 )
             receiving.record_findings(
                 current, expected.finding, answers, request.form.get("grade", ""),
                 request.form.get("disposition") or None, request.form.get("override_reason", ""),
-                request.form.get("notes", ""), int(raw_value),
+                request.form.get("notes", ""), value,
                 current_actor(), photos=keys.get("item", []),
             )  # fmt: skip
             if photo_errors:

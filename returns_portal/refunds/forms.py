@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from returns_portal.inputs import MoneyField
 from returns_portal.refunds.exports import METHODS, QUEUE_DEFAULT, QueueFilter
 from returns_portal.refunds.models import RefundStatus
 
@@ -49,8 +49,8 @@ class QueueFilterForm(FlaskForm):
     older_than = IntegerField(
         _l("Older than (days)"), validators=[Optional(), NumberRange(min=0, max=3650)]
     )
-    min_amount = DecimalField(_l("Amount from"), validators=[Optional(), NumberRange(min=0)])
-    max_amount = DecimalField(_l("Amount to"), validators=[Optional(), NumberRange(min=0)])
+    min_amount = MoneyField(_l("Amount from"), validators=[Optional(), NumberRange(min=0)])
+    max_amount = MoneyField(_l("Amount to"), validators=[Optional(), NumberRange(min=0)])
     method = SelectField(
         _l("Method"),
         choices=[
@@ -80,7 +80,7 @@ class ApproveForm(FlaskForm):
 class AdjustForm(FlaskForm):
     """Change the amount; the service refuses it without a reason or above what remains."""
 
-    amount = DecimalField(_l("New amount"), validators=[InputRequired(), NumberRange(min=0)])
+    amount = MoneyField(_l("New amount"), validators=[InputRequired(), NumberRange(min=0)])
     # Not required here: the service says why a reason is needed, in the same words as the API.
     reason = TextAreaField(_l("Why the amount changes"), validators=[Length(max=2000)])
 

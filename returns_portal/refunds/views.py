@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from returns_portal.accounts.access import role_required
 from returns_portal.accounts.models import Role, User
 from returns_portal.extensions import db
+from returns_portal.inputs import parse_int
 from returns_portal.refunds import exports
 from returns_portal.refunds import services as refunds
 from returns_portal.refunds.forms import (
@@ -211,7 +212,8 @@ def deny(refund_id: int) -> BaseResponse:
 def bulk_approve() -> str | BaseResponse:
     """Approve the ticked refunds: first show what would be paid, then run once confirmed."""
     form = BulkApproveForm()
-    ids = tuple(dict.fromkeys(request.form.getlist("ids", type=int)))[:BULK_LIMIT]
+    parsed = (parse_int(raw, minimum=1) for raw in request.form.getlist("ids"))
+    ids = tuple(dict.fromkeys(i for i in parsed if i is not None))[:BULK_LIMIT]
     if not form.validate_on_submit() or not ids:
         flash(_("Tick the refunds to approve first."))
         return redirect(url_for("refunds.queue"))

@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from returns_portal.inputs import parse_int
 from returns_portal.returns.services import SubmittedItem
 
 
@@ -40,8 +41,7 @@ def parse_items(
     items = []
     uploads: dict[str, list[FileStorage]] = {}
     for line_id in line_ids:
-        raw = form.get(f"qty-{line_id}", "0").strip()
-        quantity = int(raw) if raw.isdigit() and len(raw) <= 5 else 0
+        quantity = parse_int(form.get(f"qty-{line_id}"), maximum=99_999) or 0
         items.append(
             SubmittedItem(
                 line_id=line_id,
