@@ -196,3 +196,19 @@ def test_bulk_approve_ignores_ids_beyond_the_column(client, session):
     )
     assert response.status_code == 302
     assert db.session.scalars(select(Refund)).all() == []
+
+
+def test_an_amount_beyond_the_integer_column_is_a_422_naming_the_line(client, auth):
+    document = recent_order_document("M-1")
+    document["lines"][0]["unit_price"] = 2**31
+    response = client.post("/api/v1/orders", json=document, headers=auth)
+    assert response.status_code == 422
+    assert "lines.0.unit_price" in response.json["errors"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+03:00", "9999-12-31T23:00:00-05:00"])
+def test_a_time_without_a_storable_utc_form_is_a_422(client, auth, moment):
+    document = recent_order_document("T-1") | {"placed_at": moment}
+    response = client.post("/api/v1/orders", json=document, headers=auth)
+    assert response.status_code == 422
+    assert "placed_at" in response.json["errors"]

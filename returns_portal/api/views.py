@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from returns_portal import policy
 from returns_portal.accounts.services import authenticate_token, touch_token
 from returns_portal.api.openapi import openapi_document
+from returns_portal.inputs import INT32_MAX
 from returns_portal.orders import services as orders
 from returns_portal.refunds import credit
 from returns_portal.store import services as store
@@ -19,7 +20,7 @@ from returns_portal.store import services as store
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
-MAX_MINOR = 10**12  # as the order format's amounts: well inside a bigint
+MAX_MINOR = INT32_MAX  # the ledger's amount column is `integer`
 
 
 def error(status: int, message: str, errors: dict[str, list[str]] | None = None) -> Response:
@@ -152,7 +153,7 @@ def redeem_store_credit(code: str) -> Response:
     amount, currency, key = data.get("amount"), data.get("currency"), data.get("key")
     if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > MAX_MINOR:
         amount = 0
-        errors["amount"] = ["An integer amount in minor units (at most 10¹²) is required."]
+        errors["amount"] = ["An integer amount in minor units (at most 2³¹−1) is required."]
     if not isinstance(currency, str) or len(currency) != 3:
         errors["currency"] = ["A three-letter ISO 4217 currency is required."]
     if not isinstance(key, str) or not key.strip() or len(key) > 64:

@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
-Minor = Annotated[int, Field(ge=0, le=10**12, description="Amount in minor units (cents, fen).")]
+from returns_portal.inputs import INT32_MAX
+
+# The amount columns are `integer`: 2³¹−1 minor units (21 million yuan or euros) per field.
+Minor = Annotated[int, Field(ge=0, le=INT32_MAX, description="Amount in minor units (cents, fen).")]
+
+
+def _storable(moment: datetime) -> datetime:
+    """Refuse a time that has no UTC form a database can hold (e.g. 0001-01-01T00:00+03:00)."""
+    try:
+        in_utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    if not 1900 <= in_utc.year <= 9998:
+        raise ValueError("must be between the years 1900 and 9998")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_storable)]
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:/#-]+$")]
 # Strict: pydantic would read 0, 1, "yes" and "false" as booleans, which the schema says are not.
 Flag = Annotated[bool, Field(strict=True)]
@@ -60,8 +86,8 @@ class ParcelIn(_Strict):
     parcel_id: Ref
     carrier: Annotated[str, Field(max_length=64)] | None = None
     tracking_number: Annotated[str, Field(max_length=64)] | None = None
-    shipped_at: AwareDatetime | None = None
-    delivered_at: AwareDatetime | None = Field(
+    shipped_at: Moment | None = None
+    delivered_at: Moment | None = Field(
         None, description="When the customer signed for / took possession of the parcel."
     )
     lines: dict[Ref, Annotated[int, Field(ge=1, le=10_000)]] = Field(
@@ -76,7 +102,7 @@ class PaymentIn(_Strict):
     reference: Annotated[str, Field(min_length=3, max_length=255)]
     amount: Minor
     method: Annotated[str, Field(max_length=32)] = "card"
-    captured_at: AwareDatetime | None = None
+    captured_at: Moment | None = None
 
 
 class OrderIn(_Strict):
@@ -89,7 +115,7 @@ class OrderIn(_Strict):
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
     locale: Annotated[str, Field(max_length=16)] | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    placed_at: AwareDatetime
+    placed_at: Moment
     order_discount: Minor = Field(0, description="Order-level discount, shared across lines.")
     coupon_code: Annotated[str, Field(max_length=64)] | None = None
     shipping_paid: Minor = 0
