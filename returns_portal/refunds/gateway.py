@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from flask import Flask, current_app
@@ -12,6 +12,20 @@ from flask import Flask, current_app
 
 class GatewayError(Exception):
     """The payment provider refused a call or could not be reached."""
+
+
+class RefundOutcomeUnknown(GatewayError):
+    """A refund request was sent but no reply came back: the provider may have made it.
+
+    Never retried blindly: the caller looks the refund up by its key first (see
+    services._call_provider and reconcile).
+    """
+
+
+# Stripe's refund statuses (https://docs.stripe.com/api/refunds/object#refund_object-status).
+PAID = "succeeded"
+WAITING = frozenset({"pending", "requires_action"})  # money may still move: wait, ask later
+DECLINED = frozenset({"failed", "canceled"})  # no money moved (or it came back)
 
 
 @dataclass(frozen=True)
@@ -33,8 +47,32 @@ class RefundRecord:
     payment: str
     amount: int
     currency: str
-    status: str  # succeeded, pending, failed, canceled
+    status: str  # succeeded, pending, requires_action, failed, canceled
     key: str | None
+    failure_reason: str | None = None  # Stripe's failure_reason when failed/canceled
+
+
+def standing(refunds: list[RefundRecord]) -> RefundRecord | None:
+    """Return the refund that decides the outcome: a paid one, else a waiting one, else any."""
+    for wanted in ({PAID}, WAITING):
+        found = next((r for r in refunds if r.status in wanted), None)
+        if found is not None:
+            return found
+    return refunds[0] if refunds else None
+
+
+def held(refunds: list[RefundRecord]) -> int:
+    """Return what the refunds hold of their payment: paid or still waiting, not declined."""
+    return sum(r.amount for r in refunds if r.status not in DECLINED)
+
+
+def declined_reason(record: RefundRecord) -> str:
+    """Say why the provider declined a refund, for the finance queue."""
+    reason = record.failure_reason or "no reason given"
+    return (
+        f"Stripe reports the refund {record.status} ({reason}); it is not sent again: "
+        "refund the customer another way."
+    )
 
 
 class PaymentGateway(Protocol):
@@ -92,6 +130,7 @@ def _refund_record(data: dict[str, Any]) -> RefundRecord:
         currency=str(data["currency"]).upper(),
         status=str(data.get("status") or "pending"),
         key=str(metadata["refund_key"]) if "refund_key" in metadata else None,
+        failure_reason=str(data["failure_reason"]) if data.get("failure_reason") else None,
     )
 
 
@@ -138,16 +177,21 @@ class StripeGateway:
     def refund(self, payment: str, amount: int, key: str) -> RefundRecord:
         try:
             # https://docs.stripe.com/api/idempotent_requests: the same key returns the first
-            # result. Not every server honours it (localstripe does not), so callers also look
-            # the refund up by metadata before retrying.
+            # result. Not every server honours it (localstripe does not), so the library must
+            # not resend on its own (max_network_retries=0): a lost reply is reported, and
+            # callers look the refund up by metadata before any retry.
             refund = self._client.v1.refunds.create(
                 params={
                     "payment_intent": payment,
                     "amount": amount,
                     "metadata": {"refund_key": key},
                 },
-                options={"idempotency_key": key},
+                options={"idempotency_key": key, "max_network_retries": 0},
             )
+        except self._stripe.APIConnectionError as exc:
+            raise RefundOutcomeUnknown(
+                f"No reply from Stripe to the refund; its outcome is not known yet: {exc}"
+            ) from exc
         except self._stripe.StripeError as exc:
             raise GatewayError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
         return _refund_record(refund.to_dict())
@@ -214,6 +258,10 @@ class FakeGateway:
         self.refund_calls = 0
         self.charge_calls = 0  # confirmed charges asked for
         self.decline = False  # tests: the card is declined when a charge is confirmed
+        # tests: the status new refunds get, and why they fail (Stripe's failure_reason)
+        self.refund_status = PAID
+        self.failure_reason = "expired_or_canceled_card"
+        self.lost_replies = 0  # tests: this many refunds are made but their reply is lost
 
     def create_payment(self, amount: int, currency: str, metadata: dict[str, str]) -> PaymentRecord:
         if amount <= 0:
@@ -278,12 +326,27 @@ class FakeGateway:
             same = next((r for r in done if r.key == key), None)
             if same is not None:  # Stripe's idempotency: the same key, the same refund
                 return same
-            if amount <= 0 or sum(r.amount for r in done) + amount > record.amount:
+            if amount <= 0 or held(done) + amount > record.amount:
                 raise GatewayError("Refund amount exceeds what remains of the charge.")
+            status = self.refund_status
+            reason = self.failure_reason if status in DECLINED else None
             refund = RefundRecord(f"re_fake_{next(self._ids):06d}", payment, amount,
-                                  record.currency, "succeeded", key)  # fmt: skip
+                                  record.currency, status, key, reason)  # fmt: skip
             done.insert(0, refund)
+            if self.lost_replies > 0:
+                self.lost_replies -= 1
+                raise RefundOutcomeUnknown("No reply from the payment provider to the refund.")
             return refund
+
+    def settle_refund(self, reference: str, status: str, reason: str | None = None) -> RefundRecord:
+        """Tests: the provider moves a refund on (pending to succeeded or failed)."""
+        with self._lock:
+            for done in self._refunds.values():
+                for n, r in enumerate(done):
+                    if r.reference == reference:
+                        done[n] = replace(r, status=status, failure_reason=reason)
+                        return done[n]
+        raise GatewayError(f"No such refund: {reference}")
 
     def find_refund(self, payment: str, key: str) -> RefundRecord | None:
         if self.down:

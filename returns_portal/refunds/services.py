@@ -31,7 +31,16 @@ from returns_portal.orders.models import Payment
 from returns_portal.receiving.models import Inspection, InspectionStaff
 from returns_portal.refunds import credit
 from returns_portal.refunds.events import RefundApproved, RefundDenied, RefundPaid
-from returns_portal.refunds.gateway import GatewayError, payment_gateway
+from returns_portal.refunds.gateway import (
+    DECLINED,
+    PAID,
+    GatewayError,
+    RefundOutcomeUnknown,
+    declined_reason,
+    held,
+    payment_gateway,
+    standing,
+)
 from returns_portal.refunds.models import (
     ProviderEvent,
     Refund,
@@ -392,23 +401,62 @@ def _submit_charge(refund: Refund) -> Refund:
     return _record_success(refund.id, record.reference)
 
 
-def _record_failure(refund_id: int, message: str) -> Refund:
+def _record_failure(refund_id: int, message: str, provider_refund_id: str | None = None) -> Refund:
     refund = _locked(refund_id)
     if refund.status == RefundStatus.SUBMITTED:
         refund.status = RefundStatus.FAILED.value
         refund.failure_message = message
+        if provider_refund_id is not None:  # the provider's declined refund, for finance
+            refund.provider_refund_id = provider_refund_id
         record_event("system", "refund.failed", "refund", refund.key, after={"message": message})
     db.session.commit()
     return refund
 
 
 def _call_provider(refund_id: int, reference: str, amount: int, key: str) -> Refund:
+    """Refund at most once at the provider, never above its capture; record what it says.
+
+    The provider's own refunds of the payment are read first. One made with our key is
+    recorded as it stands (a retry after a lost reply finds it). Otherwise the refund is
+    sent only when the provider's paid and pending refunds leave room for it. Succeeded is
+    paid; pending/requires_action stays submitted (reconcile asks again); failed/canceled
+    is failed with the provider's reason and never sent again: Stripe keeps that refund
+    under our key, so finance refunds the customer another way. A lost reply stays
+    submitted too: money may have moved, so it must not look failed to finance.
+    """
     gateway = payment_gateway()
     try:
-        record = gateway.find_refund(reference, key) or gateway.refund(reference, amount, key)
+        refunds = gateway.list_refunds(reference)
+        record = standing([r for r in refunds if r.key == key])
+        if record is None:
+            captured = gateway.get_payment(reference)
+            room = (captured.amount if captured is not None else 0) - held(refunds)
+            if amount > room:
+                return _record_failure(
+                    refund_id,
+                    f"Not sent: the provider holds {held(refunds)} in refunds of this payment "
+                    f"already; {amount} more would exceed what it captured.",
+                )
+            record = gateway.refund(reference, amount, key)
+    except RefundOutcomeUnknown as exc:
+        refund = _locked(refund_id)
+        record_event("system", "refund.outcome_unknown", "refund", key, after={"message": str(exc)})
+        db.session.commit()
+        return refund
     except GatewayError as exc:
         return _record_failure(refund_id, str(exc))
-    return _record_success(refund_id, record.reference)
+    if record.status == PAID:
+        return _record_success(refund_id, record.reference)
+    if record.status in DECLINED:
+        return _record_failure(refund_id, declined_reason(record), record.reference)
+    refund = _locked(refund_id)  # waiting at the provider: stays submitted, not paid
+    refund.provider_refund_id = record.reference
+    record_event(
+        "system", "refund.pending", "refund", key,
+        after={"provider_refund_id": record.reference, "status": record.status},
+    )  # fmt: skip
+    db.session.commit()
+    return refund
 
 
 def _record_success(refund_id: int, provider_refund_id: str) -> Refund:
@@ -511,7 +559,11 @@ class ReconcileReport:
 
 
 def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
-    """Settle refunds whose outcome was lost and retry failed ones; safe to run any time."""
+    """Settle refunds whose outcome was lost and retry failed ones; safe to run any time.
+
+    Each refund is recorded as the provider reports it under our key; only a refund the
+    provider never received is sent again, and one it declined stays failed for finance.
+    """
     settled = retried = failing = 0
     cutoff = utcnow() - now_delay
     stale = db.session.scalars(
@@ -533,13 +585,19 @@ def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
             failing += _resubmit(refund_id)
             continue
         try:
-            found = payment_gateway().find_refund(payment.reference, refund.key)
+            listed = payment_gateway().list_refunds(payment.reference)
+            found = standing([r for r in listed if r.key == refund.key])
         except GatewayError:
             failing += 1
             continue
-        if found is not None:
+        if found is not None and found.status == PAID:
             _record_success(refund_id, found.reference)
             settled += 1
+        elif found is not None and found.status in DECLINED:  # left failed for finance
+            _record_failure(refund_id, declined_reason(found), found.reference)
+            failing += 1
+        elif found is not None:  # still pending at the provider: asked again next run
+            failing += 1
         else:  # the provider never got it: submit again (it looks the key up first)
             locked = _locked(refund_id)
             locked.status = RefundStatus.FAILED.value
@@ -548,6 +606,18 @@ def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
             failing += _resubmit(refund_id)
     failed = select(Refund.id).where(Refund.status == RefundStatus.FAILED)
     for refund_id in db.session.scalars(failed).all():
+        refund = db.session.get(Refund, refund_id)
+        assert refund is not None
+        payment = db.session.get(Payment, refund.payment_id) if refund.payment_id else None
+        if refund.method == RefundMethod.ORIGINAL_PAYMENT and payment is not None:
+            try:
+                listed = payment_gateway().list_refunds(payment.reference)
+            except GatewayError:  # submitting again asks again, and records why it fails
+                listed = []
+            found = standing([r for r in listed if r.key == refund.key])
+            if found is not None and found.status in DECLINED:
+                failing += 1  # the provider declined it: never re-created, left for finance
+                continue
         retried += 1
         failing += _resubmit(refund_id)
     db.session.commit()

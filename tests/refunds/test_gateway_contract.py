@@ -9,6 +9,8 @@ from returns_portal.refunds.gateway import (
     GatewayError,
     PaymentGateway,
     StripeGateway,
+    held,
+    standing,
 )
 
 
@@ -85,3 +87,13 @@ def test_a_succeeded_charge_cannot_be_confirmed_again(gateway):
     gateway.confirm_charge(prepared.reference)
     with pytest.raises(GatewayError):
         gateway.confirm_charge(prepared.reference)
+
+
+def test_a_payment_s_refunds_hold_what_was_refunded_and_decide_by_the_paid_one(gateway):
+    payment = gateway.create_payment(10000, "CNY", {"order_number": "1007"})
+    gateway.refund(payment.reference, 3000, "k-1007")
+    listed = gateway.list_refunds(payment.reference)
+    assert held(listed) == 3000
+    found = standing([r for r in listed if r.key == "k-1007"])
+    assert found is not None
+    assert (found.status, found.failure_reason) == ("succeeded", None)
