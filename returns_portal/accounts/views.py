@@ -7,7 +7,6 @@ from typing import NamedTuple
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     redirect,
     render_template,
@@ -61,13 +60,6 @@ AREAS = (
 @bp.app_template_global("role_label")
 def _role_label(role: str) -> str:
     return role_label(role)
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    """Keep staff pages out of shared and browser caches."""
-    response.headers.setdefault("Cache-Control", "private, no-store")
-    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -33,13 +33,6 @@ FINANCE = (Role.FINANCE,)  # admins pass every role check
 BULK_LIMIT = 200
 
 
-@bp.after_request
-def no_store(response: Response) -> Response:
-    """Keep finance pages (customers' names, amounts) out of shared and browser caches."""
-    response.headers.setdefault("Cache-Control", "private, no-store")
-    return response
-
-
 @bp.app_context_processor
 def labels() -> dict[str, object]:
     return {"REFUND_STATUS_LABELS": STATUS_LABELS, "REFUND_METHOD_LABELS": METHOD_LABELS}
