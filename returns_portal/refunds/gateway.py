@@ -223,7 +223,10 @@ class StripeGateway:
 
     def confirm_charge(self, reference: str) -> PaymentRecord:
         try:
-            intent = self._client.v1.payment_intents.confirm(reference)
+            # No blind resend: a retry reads the payment first (services._submit_charge).
+            intent = self._client.v1.payment_intents.confirm(
+                reference, options={"max_network_retries": 0}
+            )
         except self._stripe.StripeError as exc:
             raise GatewayError(f"Stripe refused the charge: {exc.user_message or exc}") from exc
         return _record(intent.to_dict())

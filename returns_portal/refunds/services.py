@@ -652,7 +652,7 @@ def handle_provider_event(event_id: str, event_type: str, data: dict[str, Any]) 
         outcome = ",".join(outcomes) or "ignored"
     db.session.add(ProviderEvent(id=event_id, type=event_type, outcome=outcome[:64]))
     try:
-        db.session.commit()
+        events.commit()
     except IntegrityError:  # the same event delivered twice at once: the other one won
         db.session.rollback()
         return "duplicate"
@@ -682,6 +682,7 @@ def _apply_refund_object(data: dict[str, Any]) -> str:
                 after={"provider_refund_id": provider_id},
             )
             _resolve_return(refund)
+            publish(RefundPaid(refund_id=refund.id))  # e.g. a pending refund Stripe settled
         return "succeeded"
     if status in {"failed", "canceled"}:
         refund.status = RefundStatus.FAILED.value

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 
 from config import TestingConfig
 from returns_portal import create_app
-from returns_portal.extensions import db
+from returns_portal.extensions import db, limiter
 from tests.notifications.test_mailer import free_port
 from tests.test_migrations import empty_database as empty_database  # fixture: a fresh database
 
@@ -23,13 +23,20 @@ def app_without_redis(empty_database) -> Iterator[Flask]:
         RATELIMIT_STORAGE_URI = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens here
         LOOKUP_RATE_LIMIT = "3 per minute"
 
+    # The limiter is one object for every app in the process: give the other tests back
+    # the storage it had before this app bound it to the dead Redis.
+    state = dict(limiter.__dict__)
     app = create_app(Config)
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    try:
+        with app.app_context():
+            upgrade()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        limiter.__dict__.clear()
+        limiter.__dict__.update(state)
 
 
 def test_staff_sign_in_answers_while_redis_is_down(app_without_redis):

@@ -65,6 +65,14 @@ def test_a_succeeded_refund_event_settles_the_submitted_refund(client, session):
     assert response.status_code == 200 and response.json["outcome"] == "succeeded"
     db.session.refresh(refund)
     assert refund.status == RefundStatus.SUCCEEDED and refund.provider_refund_id == "re_123"
+    # The customer hears the money is back (once: a replay of the event mails nothing more).
+    from returns_portal.events.models import OutboxMessage
+
+    client.post("/webhooks/stripe", data=body, headers=signed(body))
+    mails = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.handler == "mail.refund_paid")
+    ).all()
+    assert [(m.payload, m.done_at is not None) for m in mails] == [({"refund_id": refund.id}, True)]
 
 
 def test_a_replayed_event_changes_nothing(client, session):
