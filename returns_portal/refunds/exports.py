@@ -25,7 +25,7 @@ from returns_portal.accounts.models import User
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order, OrderLine
 from returns_portal.policy import Reason
-from returns_portal.policy.money import ZERO_DECIMAL_CURRENCIES, minor_digits
+from returns_portal.policy.money import ZERO_DECIMAL_CURRENCIES, format_money, minor_digits
 from returns_portal.receiving.models import Inspection
 from returns_portal.refunds.cli import refunds_cli
 from returns_portal.refunds.models import Refund, RefundStatus
@@ -261,6 +261,25 @@ def _policy_label(refund: Refund) -> str:
     return f"{breakdown['pack']} v{number} ({digest})" if number is not None else breakdown["pack"]
 
 
+def _notes(breakdown: dict[str, Any], money: dict[str, Any]) -> list[Reason]:
+    """Return the policy's notes, with the bonus the settlement actually issues."""
+    notes = [reason_of(r) for r in [*breakdown.get("reasons", []), *money.get("reasons", [])]]
+    settlement = breakdown.get("settlement")
+    if settlement is None:
+        return notes
+    # The policy's bonus is before an exchange or a cost takes part of the credit; the
+    # settlement's bonus is what is issued, so that is the amount finance must read.
+    bonus = int(settlement.get("bonus") or 0)
+    amount = format_money(bonus, str(money.get("currency") or settlement.get("currency") or ""))
+    return [
+        Reason(n.code, n.message, {**n.params, "amount": amount})
+        if n.code == "store_credit_bonus"
+        else n
+        for n in notes
+        if n.code != "store_credit_bonus" or bonus
+    ]
+
+
 def refund_file(refund: Refund) -> RefundFile:
     """Gather the refund's breakdown, the inspection findings and the policy's reasons."""
     order = db.session.get(Order, refund.order_id)
@@ -340,7 +359,7 @@ def refund_file(refund: Refund) -> RefundFile:
         findings=findings,
         inspectors=inspectors,
         decisions=decisions,
-        notes=[reason_of(r) for r in [*breakdown.get("reasons", []), *money.get("reasons", [])]],
+        notes=_notes(breakdown, money),
         approvers={
             user_id: email
             for user_id, email in db.session.execute(

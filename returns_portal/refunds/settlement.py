@@ -80,9 +80,16 @@ def _split(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> dic
                 card.append(("exchange_new_items", line_id, -new))
     if int(refund.get("shipping") or 0):
         card.append(("shipping", None, int(refund["shipping"])))
+    priced = {str(line["line_id"]) for line in refund.get("lines", [])}
     for deduction in refund.get("deductions", []):
-        if deduction.get("line_id") is None:
+        line_id = deduction.get("line_id")
+        if line_id is None:
             card.append((str(deduction["code"]), None, -int(deduction["amount"])))
+        elif str(line_id) not in priced:
+            # A deduction on a line that is not itself returned (an unreturned gift is
+            # charged on the gift's line) settles like a cost of the whole return; dropping
+            # it would pay out more than the policy's total.
+            card.append((str(deduction["code"]), str(line_id), -int(deduction["amount"])))
     card_due = sum(amount for *_rest, amount in card)
     credit_due = max(sum(amount for *_rest, amount in credit), 0)
     charge: list[Entry] = []
