@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+HOST ?= 127.0.0.1
 STRIPE_PORT ?= 8420
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
 export FLASK_APP := returns_portal
@@ -46,7 +47,7 @@ messages: $(STAMP) ## Extract translatable text and update every catalogue
 	  -o returns_portal/translations/messages.pot . > /dev/null
 	$(BIN)/pybabel update -i returns_portal/translations/messages.pot -d returns_portal/translations --no-fuzzy-matching
 
-run: translations ## Run the portal on SQLite with a local Stripe server and demo data
+run: translations ## Run the portal on SQLite with a local Stripe server and demo data (HOST=0.0.0.0 to share it)
 	@mkdir -p instance; \
 	export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT); \
 	if ! (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null; then \
@@ -56,8 +57,8 @@ run: translations ## Run the portal on SQLite with a local Stripe server and dem
 	  for i in $$(seq 100); do (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.2; done; \
 	fi; \
 	$(BIN)/flask db upgrade && $(BIN)/flask demo seed && \
-	echo "Portal: http://localhost:$(PORT)/   API: http://localhost:$(PORT)/api/v1/openapi.json" && \
-	$(BIN)/flask run --host 0.0.0.0 --port $(PORT)
+	echo "Portal: http://$(HOST):$(PORT)/   API: http://$(HOST):$(PORT)/api/v1/openapi.json" && \
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) ## Run the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL)
 	$(MAKE) --no-print-directory test-sqlite

@@ -43,6 +43,10 @@ class Config:
     JOBS_MAX_RETRIES = 8
     RECONCILE_EVERY_SECONDS = 300
     RATELIMIT_HEADERS_ENABLED = True
+    # Behind a reverse proxy: how many proxies in front of the app set X-Forwarded-For (and
+    # X-Forwarded-Proto). 0, the default, trusts no such header: a client could forge it.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = STORE_TIMEZONE  # times on pages read in the store's zone
     LANGUAGES = ("en", "zh_Hans", "es", "ro")
@@ -75,11 +79,18 @@ class Config:
     }
 
 
+# Keys that are public (they were in this repository) or otherwise known: sessions signed with
+# them can be forged by anyone, so production refuses them.
+KNOWN_SECRET_KEYS = frozenset({"dev-only-not-secret", "testing-not-secret"})
+MIN_SECRET_KEY_LENGTH = 32
+
+
 class DevelopmentConfig(Config):
     """Embedded default: SQLite under instance/, localstripe, in-process jobs."""
 
-    # A development-only key; ProductionConfig refuses to start without a real one.
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Without SECRET_KEY, create_app() makes a random key once in instance/secret_key (0600)
+    # and reuses it, so no two installs share a key and sessions survive a restart.
+    SECRET_KEY_FILE = "secret_key"
 
 
 class TestingConfig(Config):
@@ -123,6 +134,12 @@ class ProductionConfig(Config):
                 "Production configuration is missing: "
                 + ", ".join(missing)
                 + ". Set them in the environment."
+            )
+        key = os.environ["SECRET_KEY"]
+        if key in KNOWN_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise RuntimeError(
+                f"SECRET_KEY is a known or weak key: give at least {MIN_SECRET_KEY_LENGTH} random"
+                ' characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))".'
             )
 
 

@@ -27,12 +27,14 @@ def select_locale() -> str | None:
     )
 
 
-def create_app(config_class: type | None = None) -> Flask:
-    """Build the app for `config_class`, or for RETURNS_PORTAL_ENV (development by default)."""
+def create_app(config_class: type | None = None, default_env: str = "development") -> Flask:
+    """Build the app for `config_class`, or for RETURNS_PORTAL_ENV (else `default_env`)."""
+    from pathlib import Path
+
     from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
     if config_class is None:
-        env = os.environ.get("RETURNS_PORTAL_ENV", "development")
+        env = os.environ.get("RETURNS_PORTAL_ENV", default_env)
         if env not in CONFIGS:
             raise RuntimeError(f"RETURNS_PORTAL_ENV={env!r}: expected one of {sorted(CONFIGS)}")
         config_class = CONFIGS[env]
@@ -42,6 +44,11 @@ def create_app(config_class: type | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY") and app.config.get("SECRET_KEY_FILE"):
+        from returns_portal.security import instance_secret_key
+
+        path = Path(app.instance_path) / app.config["SECRET_KEY_FILE"]
+        app.config["SECRET_KEY"] = instance_secret_key(path)
 
     from returns_portal import models  # noqa: F401  (every table, for Alembic and relationships)
 
