@@ -46,6 +46,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# A category word that names a legal exclusion implies its fact (RULES.md): a merchant who
+# sends only `category: periodical` must not lose the exclusion. An explicit false wins.
+CATEGORY_FACTS = {
+    "periodical": "periodical",
+    "custom": "custom_made",
+    "custom_made": "custom_made",
+    "fresh_food": "perishable",
+    "perishable": "perishable",
+    "digital_download": "digital_download",
+}
+
+
 class LineIn(_Strict):
     """One order line: the product, what was paid, and the facts the return policy needs."""
 
@@ -72,6 +84,13 @@ class LineIn(_Strict):
     gift_of: Ref | None = Field(None, description="line_id of the line this gift came with.")
     gift_value: Minor = Field(0, description="Stated value of one gift unit.")
     image_url: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _category_implies_its_fact(self) -> LineIn:
+        fact = CATEGORY_FACTS.get(self.category)
+        if fact is not None and fact not in self.model_fields_set:
+            setattr(self, fact, True)
+        return self
 
     @model_validator(mode="after")
     def _discount_within_price(self) -> LineIn:
