@@ -48,9 +48,20 @@ def moment(value: datetime | None, style: str = "short") -> str:
     return "" if value is None else str(format_datetime(value, style))
 
 
+def masked_code(code: str) -> str:
+    """Show a store-credit code by its last group only: SC-••••-••••-8KGD."""
+    groups = code.split("-")
+    return (
+        "-".join([groups[0], *("••••" for _ in groups[1:-1]), groups[-1]])
+        if len(groups) > 2
+        else "••••"
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the label dictionaries with Jinja."""
-    app.jinja_env.filters.update(money=money, day=day, moment=moment, reason=reason_label)
+    app.jinja_env.filters.update(money=money, day=day, moment=moment, reason=reason_label,
+                                 masked_code=masked_code)  # fmt: skip
     app.jinja_env.globals.update(
         REASON_LABELS=REASON_LABELS,
         RESOLUTION_LABELS=RESOLUTION_LABELS,

@@ -262,20 +262,22 @@ def _visible_return(number: str) -> Return:
 def track(number: str) -> str:
     """Show the return's timeline, next step, documents and refund due date."""
     from returns_portal.receiving.services import proposed_refund, refund_due_by
-    from returns_portal.refunds.credit import customer_codes
-    from returns_portal.refunds.services import customer_money, store_credit_balance
+    from returns_portal.refunds.services import customer_money
     from returns_portal.shipping.services import live_shipment, service_rate
 
     rma = _visible_return(number)
     shipment = live_shipment(rma)
     refund = proposed_refund(rma)
+    parts = customer_money(rma)
     return render_template(
         "returns/track.html", rma=rma, shipment=shipment,
         rate=service_rate(rma.order, shipment.carrier, shipment.service) if shipment else None,
         # After inspection the proposal (due date counted from receipt) replaces the estimate.
         breakdown=(refund.breakdown if refund else rma.estimate).get("refund", {}),
-        due_by=refund_due_by(rma), parts=customer_money(rma),
-        credit=store_credit_balance(rma.order.email), codes=customer_codes(rma.order.email),
+        due_by=refund_due_by(rma), parts=parts,
+        # Only this return's own credit, its code masked: whoever opens the page (a guessed
+        # postal code, a forwarded link) can't spend it. The full code is in the owner's mail.
+        codes=[part.code for part in parts if part.code is not None],
         timeline=services.timeline(rma), cancellable=rma.status in services.CANCELLABLE,
         confirmed=request.args.get("confirmed") == "1", form=StepForm(),
     )  # fmt: skip

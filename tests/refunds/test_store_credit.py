@@ -183,7 +183,14 @@ def test_the_customer_gets_the_code_by_mail_and_on_the_return_page(app, code):
     with app.test_request_context():
         token = signed_link_token(rma)
     page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
-    assert "Your store credit" in page and code in page and "Issued on" in page
+    # On the page the code is masked (whoever opens it can't spend it); the mail has it whole.
+    assert "Your store credit" in page and "Issued on" in page
+    assert code not in page and f"SC-••••-••••-{code[-4:]}" in page
+    # Another code of the same e-mail (another return, another order) is not shown at all.
+    other = credit.issue(rma.order.email, 660000, 0, "CNY", None, "system")
+    db.session.commit()
+    page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
+    assert other not in page and other[-4:] not in page
     # the timeline speaks the customer's language: no internal event codes
     assert "Items checked" in page and "Money settled: return complete" in page
     assert "receipt." not in page and "refund.proposed" not in page
