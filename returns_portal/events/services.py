@@ -103,7 +103,7 @@ def dispatch() -> None:
 
 
 def _hand_off(message_id: int, raise_final: bool = False) -> None:
-    from returns_portal.jobs import celery_app
+    from returns_portal.jobs import celery_app  # jobs imports this module for its tasks
 
     celery = celery_app()
     if celery is None:
@@ -123,7 +123,7 @@ def deliver(message_id: int, raise_final: bool = False) -> str:
     "done", "skipped" (done already, or running elsewhere), "failed" (it asked to be run
     again; it becomes available after a backoff), "refused" (a final refusal, done).
     """
-    from returns_portal.jobs import backoff
+    from returns_portal.jobs import backoff  # jobs imports this module for its tasks
 
     now = utcnow()
     lease = timedelta(seconds=int(current_app.config["OUTBOX_LEASE_SECONDS"]))

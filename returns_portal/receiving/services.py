@@ -108,10 +108,8 @@ def note_staff(receipt: Inspection, actor: str, action: str) -> None:
             InspectionStaff.user_id == user_id,
             InspectionStaff.action == action,
         )
-    ) if receipt.id is not None else None  # fmt: skip
+    )
     if known is None:
-        if receipt.id is None:
-            db.session.flush()
         db.session.add(InspectionStaff(inspection_id=receipt.id, user_id=user_id, action=action))
 
 

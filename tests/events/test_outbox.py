@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from returns_portal.events import services as events
@@ -15,7 +14,8 @@ from returns_portal.refunds import services as refunds
 from returns_portal.refunds.events import RefundApproved
 from returns_portal.refunds.gateway import payment_gateway
 from returns_portal.refunds.models import Refund, RefundStatus
-from tests.notifications.test_mailer import Inbox, free_port
+from tests.notifications.test_mailer import free_port
+from tests.notifications.test_mailer import smtp_server as smtp_server  # fixture
 from tests.refunds.conftest import paid_order, proposed_refund
 
 
@@ -25,12 +25,8 @@ def rows(handler: str) -> list[OutboxMessage]:
 
 
 @pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
+def smtp(smtp_server):
+    return smtp_server  # a real SMTP server (aiosmtpd) that keeps what it receives
 
 
 @pytest.fixture
