@@ -31,4 +31,7 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set when no handler of that name exists or its attempts ran out: never handed out
+    # again until an operator releases it (`flask events release`).
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

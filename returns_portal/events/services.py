@@ -120,8 +120,9 @@ def _hand_off(message_id: int, raise_final: bool = False) -> None:
 def deliver(message_id: int, raise_final: bool = False) -> str:
     """Run one outbox row's handler unless it is done or claimed; return what happened.
 
-    "done", "skipped" (done already, or running elsewhere), "failed" (it asked to be run
-    again; it becomes available after a backoff), "refused" (a final refusal, done).
+    "done", "skipped" (done already, parked, or running elsewhere), "failed" (it asked to be
+    run again; it becomes available after a backoff), "refused" (a final refusal, done),
+    "parked" (no handler has that name, or OUTBOX_MAX_ATTEMPTS ran out: an operator looks).
     """
     from returns_portal.jobs import backoff  # jobs imports this module for its tasks
 
@@ -132,6 +133,7 @@ def deliver(message_id: int, raise_final: bool = False) -> str:
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.done_at.is_(None),
+            OutboxMessage.parked_at.is_(None),
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
         .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
@@ -145,9 +147,9 @@ def deliver(message_id: int, raise_final: bool = False) -> str:
     name, payload, attempts = message.handler, dict(message.payload), message.attempts
     db.session.commit()
     handler = handler_named(name)
-    if handler is None:
-        _finish(message_id, error=f"no handler named {name!r}", done=False, retry_at=None)
-        return "failed"
+    if handler is None:  # e.g. a row written by a version that had it: nothing can run it
+        _park(message_id, f"no handler named {name!r}")
+        return "parked"
     try:
         handler.fn(**payload)
     except handler.final as exc:
@@ -160,6 +162,9 @@ def deliver(message_id: int, raise_final: bool = False) -> str:
         db.session.rollback()
         if not isinstance(exc, RetryLater):
             log.exception("outbox row %s (%s) failed", message_id, name)
+        if attempts >= int(current_app.config["OUTBOX_MAX_ATTEMPTS"]):
+            _park(message_id, f"gave up after {attempts} attempts: {exc or type(exc).__name__}")
+            return "parked"
         base = float(current_app.config["JOBS_RETRY_BASE_SECONDS"])
         cap = float(current_app.config["JOBS_RETRY_MAX_SECONDS"])
         delay = timedelta(seconds=backoff(attempts - 1, base, cap))
@@ -187,6 +192,33 @@ def _finish(message_id: int, error: str | None, done: bool, retry_at: Any = None
     dispatch()
 
 
+def _park(message_id: int, error: str) -> None:
+    log.error("outbox row %s parked: %s", message_id, error)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(claimed_until=None, last_error=error, parked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def release(message_ids: list[int] | None = None) -> int:
+    """Make parked rows (all, or these) due again with fresh attempts; return how many."""
+    query = update(OutboxMessage).where(
+        OutboxMessage.parked_at.is_not(None), OutboxMessage.done_at.is_(None)
+    )
+    if message_ids is not None:
+        query = query.where(OutboxMessage.id.in_(message_ids))
+    count: int = db.session.execute(  # type: ignore[attr-defined]
+        query.values(parked_at=None, attempts=0, available_at=utcnow()).execution_options(
+            synchronize_session=False
+        )
+    ).rowcount
+    db.session.commit()
+    return count
+
+
 def redeliver(limit: int = 500) -> int:
     """Hand out again every row that is due and not done (broker was down, process died,
     handler asked to retry); return how many."""
@@ -195,6 +227,7 @@ def redeliver(limit: int = 500) -> int:
         select(OutboxMessage.id)
         .where(
             OutboxMessage.done_at.is_(None),
+            OutboxMessage.parked_at.is_(None),
             OutboxMessage.available_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
@@ -217,6 +250,8 @@ def init_app(app: Flask) -> None:
     app.extensions["events"] = {}
     app.config.setdefault("OUTBOX_LEASE_SECONDS", 300)
     app.config.setdefault("OUTBOX_REDELIVER_SECONDS", 60)
+    # With the default backoff (capped at JOBS_RETRY_MAX_SECONDS) about a day of trying.
+    app.config.setdefault("OUTBOX_MAX_ATTEMPTS", 30)
     last = {"at": time.monotonic()}
 
     @app.teardown_request

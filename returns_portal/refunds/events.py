@@ -32,12 +32,16 @@ class RefundDenied:
 
 
 def pay_approved_refund(refund_id: int) -> None:
-    """Pay an approved refund; ask to be run again while the provider fails."""
+    """Pay an approved refund; ask to be run again while the provider can't be reached.
+
+    A refusal trying again can't change (the provider declined the refund, or it would
+    exceed the payment) ends here: the refund waits in the finance queue.
+    """
     from returns_portal.refunds.models import RefundStatus
     from returns_portal.refunds.services import submit_refund
 
     refund = submit_refund(refund_id)
-    if refund.status == RefundStatus.FAILED:
+    if refund.status == RefundStatus.FAILED and not refund.failure_final:
         raise RetryLater(refund.failure_message or "the refund failed")
 
 

@@ -213,6 +213,9 @@ class StripeGateway:
                 value = original.get(field)
                 if value:
                     params[field] = value if isinstance(value, str) else value["id"]
+            # The library may resend this one: preparing moves no money (the intent is not
+            # confirmed), and a resend a server ignoring the key turns into a second intent
+            # is one that nothing ever confirms. Only confirm_charge moves money: no resends.
             intent = self._client.v1.payment_intents.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": key},

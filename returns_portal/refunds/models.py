@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returns_portal.extensions import db
@@ -54,6 +54,9 @@ class Refund(db.Model):  # type: ignore[name-defined]
     provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failure_message: Mapped[str | None] = mapped_column(Text)
+    # The failure is a refusal that trying again can't change (the provider declined it, or
+    # it would exceed the payment): it waits for finance instead of being retried.
+    failure_final: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

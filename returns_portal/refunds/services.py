@@ -303,10 +303,20 @@ def refundable(refund: Refund, exclude_self: bool = False) -> int:
     return int(payment.amount) - int(held or 0)
 
 
-def submit_refund(refund_id: int) -> Refund:
-    """Pay an approved (or failed, retried) refund through the provider, exactly once."""
+def submit_refund(refund_id: int, stale_before: datetime | None = None) -> Refund:
+    """Pay an approved (or failed, retried) refund through the provider, exactly once.
+
+    `stale_before` (reconcile's) also takes a refund left submitted since before then whose
+    outcome is known not to stand at the provider: it is submitted again as it is, without
+    first pretending it failed.
+    """
     refund = _locked(refund_id)
-    if refund.status not in (RefundStatus.APPROVED, RefundStatus.FAILED):
+    stale = (
+        stale_before is not None
+        and refund.status == RefundStatus.SUBMITTED
+        and refund.updated_at <= stale_before
+    )
+    if refund.status not in (RefundStatus.APPROVED, RefundStatus.FAILED) and not stale:
         db.session.commit()
         return refund  # paid, being paid, or not approved: nothing to do here
     if refund.method == RefundMethod.STORE_CREDIT:
@@ -327,12 +337,23 @@ def submit_refund(refund_id: int) -> Refund:
         )
     # Written before the provider call: a crash from here on leaves a visible 'submitted'
     # row holding the money, which reconcile settles by asking the provider for the key.
-    refund.status = RefundStatus.SUBMITTED.value
-    refund.attempts += 1
-    refund.failure_message = None
+    _mark_submitted(refund)
     key, reference, amount = refund.key, payment.reference, refund.amount
     db.session.commit()
     return _call_provider(refund.id, reference, amount, key)
+
+
+def _mark_submitted(refund: Refund) -> None:
+    """Record that the refund is being sent now: its attempt, audited (not committed)."""
+    before = refund.status
+    refund.status = RefundStatus.SUBMITTED.value
+    refund.attempts += 1
+    refund.failure_message = None
+    refund.failure_final = False
+    record_event(
+        "system", "refund.submitted", "refund", refund.key,
+        before={"status": before}, after={"attempt": refund.attempts, "amount": refund.amount},
+    )  # fmt: skip
 
 
 def _refuse(refund: Refund, message: str) -> None:
@@ -341,6 +362,7 @@ def _refuse(refund: Refund, message: str) -> None:
     unchanged = refund.status == RefundStatus.FAILED and refund.failure_message == message
     refund.status = RefundStatus.FAILED.value
     refund.failure_message = message
+    refund.failure_final = True
     if unchanged:
         db.session.commit()
         return
@@ -363,9 +385,7 @@ def _submit_charge(refund: Refund) -> Refund:
         raise RefundError(_l("The order has no payment to charge the difference to."))
     payment = db.session.get(Payment, refund.payment_id)
     assert payment is not None
-    refund.status = RefundStatus.SUBMITTED.value
-    refund.attempts += 1
-    refund.failure_message = None
+    _mark_submitted(refund)
     key, reference, amount = refund.key, payment.reference, refund.amount
     prepared = refund.provider_refund_id
     db.session.commit()
@@ -401,14 +421,22 @@ def _submit_charge(refund: Refund) -> Refund:
     return _record_success(refund.id, record.reference)
 
 
-def _record_failure(refund_id: int, message: str, provider_refund_id: str | None = None) -> Refund:
+def _record_failure(
+    refund_id: int, message: str, provider_refund_id: str | None = None, final: bool = False
+) -> Refund:
+    """Fail a submitted refund with why; `final` when trying again can't help (finance
+    decides: adjust, deny, or retry by hand), else reconcile and the worker try again."""
     refund = _locked(refund_id)
     if refund.status == RefundStatus.SUBMITTED:
         refund.status = RefundStatus.FAILED.value
         refund.failure_message = message
+        refund.failure_final = final
         if provider_refund_id is not None:  # the provider's declined refund, for finance
             refund.provider_refund_id = provider_refund_id
-        record_event("system", "refund.failed", "refund", refund.key, after={"message": message})
+        record_event(
+            "system", "refund.failed", "refund", refund.key,
+            after={"message": message, "final": final},
+        )  # fmt: skip
     db.session.commit()
     return refund
 
@@ -436,6 +464,7 @@ def _call_provider(refund_id: int, reference: str, amount: int, key: str) -> Ref
                     refund_id,
                     f"Not sent: the provider holds {held(refunds)} in refunds of this payment "
                     f"already; {amount} more would exceed what it captured.",
+                    final=True,
                 )
             record = gateway.refund(reference, amount, key)
     except RefundOutcomeUnknown as exc:
@@ -448,7 +477,7 @@ def _call_provider(refund_id: int, reference: str, amount: int, key: str) -> Ref
     if record.status == PAID:
         return _record_success(refund_id, record.reference)
     if record.status in DECLINED:
-        return _record_failure(refund_id, declined_reason(record), record.reference)
+        return _record_failure(refund_id, declined_reason(record), record.reference, final=True)
     refund = _locked(refund_id)  # waiting at the provider: stays submitted, not paid
     refund.provider_refund_id = record.reference
     record_event(
@@ -466,6 +495,7 @@ def _record_success(refund_id: int, provider_refund_id: str) -> Refund:
         refund.provider_refund_id = provider_refund_id
         refund.succeeded_at = utcnow()
         refund.failure_message = None
+        refund.failure_final = False
         record_event(
             "system",
             "refund.succeeded",
@@ -579,10 +609,8 @@ def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
             continue
         if refund.method == RefundMethod.EXCHANGE_CHARGE:
             # Submitting again reads or confirms the payment it prepared: never a second one.
-            _locked(refund_id).status = RefundStatus.FAILED.value
-            db.session.commit()
             retried += 1
-            failing += _resubmit(refund_id)
+            failing += _resubmit(refund_id, cutoff)
             continue
         try:
             listed = payment_gateway().list_refunds(payment.reference)
@@ -594,18 +622,18 @@ def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
             _record_success(refund_id, found.reference)
             settled += 1
         elif found is not None and found.status in DECLINED:  # left failed for finance
-            _record_failure(refund_id, declined_reason(found), found.reference)
+            _record_failure(refund_id, declined_reason(found), found.reference, final=True)
             failing += 1
         elif found is not None:  # still pending at the provider: asked again next run
             failing += 1
         else:  # the provider never got it: submit again (it looks the key up first)
-            locked = _locked(refund_id)
-            locked.status = RefundStatus.FAILED.value
-            db.session.commit()
             retried += 1
-            failing += _resubmit(refund_id)
+            failing += _resubmit(refund_id, cutoff)
     failed = select(Refund.id).where(Refund.status == RefundStatus.FAILED)
-    for refund_id in db.session.scalars(failed).all():
+    # A refusal trying again can't change: finance decides, not reconcile.
+    final = failed.where(Refund.failure_final.is_(True)).subquery()
+    failing += db.session.scalar(select(func.count()).select_from(final)) or 0
+    for refund_id in db.session.scalars(failed.where(Refund.failure_final.is_(False))).all():
         refund = db.session.get(Refund, refund_id)
         assert refund is not None
         payment = db.session.get(Payment, refund.payment_id) if refund.payment_id else None
@@ -624,10 +652,11 @@ def reconcile(now_delay: timedelta = RECONCILE_AFTER) -> ReconcileReport:
     return ReconcileReport(settled, retried, failing)
 
 
-def _resubmit(refund_id: int) -> int:
-    """Submit a failed refund again; return 1 when it is still not paid, else 0."""
+def _resubmit(refund_id: int, stale_before: datetime | None = None) -> int:
+    """Submit a failed (or stale submitted) refund again; return 1 when it is still not
+    paid, else 0."""
     try:
-        result = submit_refund(refund_id)
+        result = submit_refund(refund_id, stale_before)
     except RefundError:  # e.g. it would exceed the payment: stays failed, shown in the queue
         return 1
     return int(result.status != RefundStatus.SUCCEEDED)
@@ -685,10 +714,12 @@ def _apply_refund_object(data: dict[str, Any]) -> str:
             publish(RefundPaid(refund_id=refund.id))  # e.g. a pending refund Stripe settled
         return "succeeded"
     if status in {"failed", "canceled"}:
+        message = f"Stripe reports the refund {status}: {data.get('failure_reason') or ''}"
+        if refund.status == RefundStatus.FAILED and refund.failure_message == message:
+            return status  # the same news by another event (refund.failed, charge.refund…)
         refund.status = RefundStatus.FAILED.value
-        refund.failure_message = (
-            f"Stripe reports the refund {status}: {data.get('failure_reason') or ''}"
-        )
+        refund.failure_message = message
+        refund.failure_final = True  # Stripe keeps the declined refund under our key
         record_event(
             "stripe",
             f"refund.{status}",

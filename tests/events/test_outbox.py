@@ -136,3 +136,57 @@ def test_a_refusal_reaches_the_approver_and_is_not_retried(session, finance):
     (row,) = rows("refunds.pay")
     assert row.done_at is not None and "exceed" in row.last_error
     assert events.redeliver() == 0
+
+
+def _waiting_row(handler: str) -> OutboxMessage:
+    row = OutboxMessage(event_id="e" * 32, event="Gone", handler=handler, payload={})
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def test_a_row_no_handler_can_run_is_parked_once_not_handed_out_for_ever(session, cli):
+    row = _waiting_row("a.handler.since.removed")
+    assert events.redeliver() == 1
+    db.session.refresh(row)
+    assert row.parked_at is not None and row.done_at is None
+    assert "no handler named 'a.handler.since.removed'" in (row.last_error or "")
+    assert events.redeliver() == 0  # parked: never handed out again on its own
+    assert events.deliver(row.id) == "skipped"
+    output = cli.invoke(args=["events", "pending"]).output
+    assert f"parked #{row.id} Gone → a.handler.since.removed" in output
+    assert "Nothing pending." not in output
+
+
+def test_a_handler_that_keeps_failing_is_parked_after_its_attempts_and_can_be_released(
+    app, session, cli, monkeypatch
+):
+    failures: list[int] = []
+
+    def always_down() -> None:
+        failures.append(1)
+        raise events.RetryLater("the provider is down")
+
+    monkeypatch.setitem(
+        app.extensions["events"], "Flaky", [events.Handler("t.flaky", always_down, ())]
+    )
+    monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", 3)
+    monkeypatch.setitem(app.config, "JOBS_RETRY_BASE_SECONDS", 0)
+    row = _waiting_row("t.flaky")
+    for _ in range(5):
+        events.redeliver()
+    db.session.refresh(row)
+    assert len(failures) == 3
+    assert row.parked_at is not None and row.done_at is None
+    assert "gave up after 3 attempts: the provider is down" in (row.last_error or "")
+
+    usage = cli.invoke(args=["events", "release"])
+    assert usage.exit_code != 0 and "--all" in usage.output
+    assert "1 parked row(s) released" in cli.invoke(args=["events", "release", str(row.id)]).output
+    monkeypatch.setitem(
+        app.extensions["events"], "Flaky", [events.Handler("t.flaky", lambda: None, ())]
+    )
+    assert events.redeliver() == 1
+    db.session.refresh(row)
+    assert row.done_at is not None and row.parked_at is None
+    assert "0 parked row(s) released" in cli.invoke(args=["events", "release", "--all"]).output

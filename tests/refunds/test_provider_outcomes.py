@@ -186,3 +186,111 @@ def test_a_lost_reply_from_the_fake_provider_is_found_by_its_key(app, fake, fina
     assert refund.status == RefundStatus.SUCCEEDED
     assert fake.refund_calls == 1
     assert len(payment_gateway().list_refunds(reference)) == 1
+
+
+def audit_actions(refund) -> list[str]:
+    from sqlalchemy import select
+
+    from returns_portal.audit.models import AuditEvent
+
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.entity_type == "refund", AuditEvent.entity_id == refund.key)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_a_declined_refund_is_not_retried_by_the_outbox_or_reconcile(
+    app, fake, finance, monkeypatch
+):
+    from returns_portal.events import services as events
+    from returns_portal.events.models import OutboxMessage
+
+    paid_order()
+    refund = proposed_refund()
+    fake.refund_status = "failed"
+    monkeypatch.setitem(app.config, "JOBS_RETRY_BASE_SECONDS", 0)  # anything retried is due now
+    refunds.approve_refund(refund.id, finance)
+    (row,) = db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.handler == "refunds.pay")
+    ).all()
+    db.session.refresh(row)
+    assert row.done_at is not None  # the payer's work ended: finance decides now
+    for _ in range(3):
+        events.redeliver()
+        refunds.reconcile(NOW)
+    db.session.refresh(refund)
+    assert refund.status == RefundStatus.FAILED and refund.failure_final
+    assert fake.refund_calls == 1
+    assert audit_actions(refund).count("refund.failed") == 1
+    assert audit_actions(refund).count("refund.submitted") == 1
+
+
+def test_a_refund_that_would_exceed_the_payment_is_left_to_finance_and_audited_once(
+    app, stripe_via_proxy, proxy, finance
+):
+    reference = paid_order()
+    captured = stripe_via_proxy.get_payment(reference)
+    assert captured is not None
+    stripe_via_proxy.refund(reference, captured.amount, "dashboard")
+    refund = proposed_refund()
+    refunds.approve_refund(refund.id, finance)
+    reports = [refunds.reconcile(NOW) for _ in range(3)]
+    db.session.refresh(refund)
+    assert refund.status == RefundStatus.FAILED and refund.failure_final
+    assert [(r.retried, r.still_failing) for r in reports] == [(0, 1)] * 3
+    assert audit_actions(refund).count("refund.failed") == 1
+    assert proxy.requests.count("POST /v1/refunds") == 1  # the dashboard's only
+
+    # Finance retries by hand (e.g. after refunding the dashboard refund back): one attempt more.
+    refunds.retry_refund(refund.id, finance)
+    assert audit_actions(refund).count("refund.submitted") == 2
+
+
+def test_a_transient_failure_is_retried_and_each_attempt_is_audited_once(
+    app, fake, finance, monkeypatch
+):
+    from returns_portal.events import services as events
+
+    paid_order()
+    refund = proposed_refund()
+    fake.down = True
+    monkeypatch.setitem(app.config, "JOBS_RETRY_BASE_SECONDS", 0)
+    refunds.approve_refund(refund.id, finance)
+    db.session.refresh(refund)
+    assert refund.status == RefundStatus.FAILED and not refund.failure_final
+    fake.down = False
+    events.redeliver()  # the payer asked to be run again: it is, and pays
+    db.session.refresh(refund)
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert audit_actions(refund) == [
+        "refund.approved", "refund.submitted", "refund.failed", "refund.submitted",
+        "refund.succeeded",
+    ]  # fmt: skip
+
+
+def test_a_stale_submission_the_provider_never_got_is_sent_again_without_a_false_failure(
+    app, fake, finance, monkeypatch
+):
+    reference = paid_order()
+    refund = proposed_refund()
+    real_refund = fake.refund
+
+    def lost_on_the_way(payment, amount, key):  # the request never reached the provider
+        raise RefundOutcomeUnknown("connection reset before the request was sent")
+
+    monkeypatch.setattr(fake, "refund", lost_on_the_way)
+    refunds.approve_refund(refund.id, finance)
+    db.session.refresh(refund)
+    assert refund.status == RefundStatus.SUBMITTED
+    monkeypatch.setattr(fake, "refund", real_refund)
+    report = refunds.reconcile(NOW)
+    db.session.refresh(refund)
+    assert report.retried == 1 and refund.status == RefundStatus.SUCCEEDED
+    assert len(fake.list_refunds(reference)) == 1
+    actions = audit_actions(refund)
+    assert "refund.failed" not in actions  # it never failed: it was sent again
+    assert actions.count("refund.submitted") == 2 and actions[-1] == "refund.succeeded"
