@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -193,4 +194,13 @@ def init_app(app: Flask) -> None:
             from returns_portal.api.views import error
 
             return error(400, "The request holds text no field can store.", errors)
-        return render_template("returns/error.html", code=400, errors=errors), 400
+        # Back to the page the form was on (same site only), not the start of the flow.
+        back = request.referrer if _same_site(request.referrer) else None
+        return render_template("returns/error.html", code=400, errors=errors, back=back), 400
+
+
+def _same_site(url: str | None) -> bool:
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.netloc == request.host

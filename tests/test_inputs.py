@@ -212,3 +212,13 @@ def test_a_time_without_a_storable_utc_form_is_a_422(client, auth, moment):
     response = client.post("/api/v1/orders", json=document, headers=auth)
     assert response.status_code == 422
     assert "placed_at" in response.json["errors"]
+
+
+def test_the_refusal_of_a_form_leads_back_to_the_form_not_the_start(client):
+    form = {"order_number": "10\x0001", "contact": "x@example.com"}
+    back = client.post("/lookup", data=form, headers={"Referer": "http://localhost/lookup?x=1"})
+    assert back.status_code == 400
+    assert 'href="http://localhost/lookup?x=1"' in back.get_data(as_text=True)
+    elsewhere = client.post("/lookup", data=form, headers={"Referer": "https://evil.example/"})
+    assert "evil.example" not in elsewhere.get_data(as_text=True)
+    assert 'href="/"' in elsewhere.get_data(as_text=True)
