@@ -213,6 +213,13 @@ def _windows(
     )
 
 
+def _gift_parent(order: OrderFacts, line: OrderLine) -> OrderLine:
+    """Return the line whose window and eligibility `line` follows: its item, if it is a gift."""
+    if line.gift_of is None:
+        return line
+    return order.line(line.gift_of)
+
+
 def decide_line(
     order: OrderFacts,
     line: OrderLine,
@@ -226,21 +233,26 @@ def decide_line(
     """Decide one line at `at`, for a given return reason (None: any reason)."""
     pack = policy.rules
     tz = policy.timezone
-    product = line.product
     remaining = max(line.quantity - previously_returned.get(line.line_id, 0), 0)
     said: list[Reason] = []
+    # RULES.md cn-7day "Gifts": the item and its gifts go back together, so a free gift is
+    # judged as the item it came with: that item's parcel, windows, exclusions and final-sale
+    # mark (a gift signed for before its item must not be refused while the item is not).
+    # Only the units, and the gift's own condition checklist, stay the gift's.
+    basis = _gift_parent(order, line)
+    product = basis.product
 
     # RULES.md cn-7day counts per line from its own parcel; eu-14day from the order's last parcel.
     if pack.counts_from_last_parcel:
         delivered_at = _order_delivered_at(order)
     else:
-        delivered_at = _line_delivered_at(order, line)
+        delivered_at = _line_delivered_at(order, basis)
 
     assessment = assess_product(pack, product)
     excluded = bool(assessment.exclusions)
     final_sale = product.final_sale or product.sku in policy.final_sale_skus
 
-    windows = _windows(order, line, policy, at, delivered_at)
+    windows = _windows(order, basis, policy, at, delivered_at)
     said.extend(windows.notes)
     statutory_open, merchant_open = windows.statutory_open, windows.merchant_open
     statutory_last, merchant_last = windows.statutory_last, windows.merchant_last
@@ -311,7 +323,8 @@ def decide_line(
     if not excluded and not final_sale and windows.extension is not None:
         said.append(windows.extension)
     said.extend(assessment.exclusions)
-    said.extend(assessment.notes)
+    # Notes are about the line's own condition (e.g. keep the seal unbroken): a gift's own.
+    said.extend(assessment.notes if basis is line else assess_product(pack, line.product).notes)
 
     if defect_last is not None and (is_fault or (return_reason is None and defect_open)):
         template = r.DEFECT_WINDOW if defect_open else r.DEFECT_WINDOW_CLOSED
@@ -351,7 +364,7 @@ def decide_line(
             )
         )
 
-    resolutions = _resolutions(policy, line, statutory, fault_only)
+    resolutions = _resolutions(policy, basis, statutory, fault_only)
     if (
         not statutory
         and not fault_only
@@ -378,7 +391,7 @@ def decide_line(
         allowed_methods=policy.methods,
         photos_required_for=photos,
         reasons=tuple(said),
-        checklist=line_checklist(pack, product),
+        checklist=line_checklist(pack, line.product),
         allowed_reasons=allowed_reasons,
     )
 

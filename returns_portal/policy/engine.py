@@ -350,10 +350,15 @@ def _charge_missing_gifts(ret: _Return, outcomes: list[_LineOutcome], ledger: _L
         if ret.inspection is None:
             back = requested.get(gift.line_id, 0)
         else:
-            main_findings = ret.inspection.lines.get(main_id)
             gift_findings = ret.inspection.lines.get(gift.line_id)
-            back = 0 if gift_findings is None else gift_findings.received_qty
-            if main_findings is not None and main_findings.answers.get("gifts_returned") is False:
+            main_findings = ret.inspection.lines.get(main_id)
+            if gift_findings is not None:  # the gift was counted in on its own line
+                back = gift_findings.received_qty
+            elif main_findings is not None and main_findings.answers.get("gifts_returned"):
+                # Packed with its item and checked there ("all free gifts ... returned"):
+                # only a gift really not sent back is charged.
+                back = owed
+            else:
                 back = 0
         missing = max(owed - back, 0)
         if missing:
