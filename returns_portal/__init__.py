@@ -81,14 +81,15 @@ def create_app(config_class: type | None = None, default_env: str = "development
     mailer.init_app(app)
     shipping.init_app(app)
     filters.init_app(app)
-    events.init_app(app)
     jobs.init_app(app)
+    events.init_app(app)
 
     from returns_portal.notifications import handlers as notification_handlers
-    from returns_portal.refunds import events as refund_events
+    from returns_portal.refunds import handlers as refund_handlers
 
-    refund_events.init_app(app)
+    refund_handlers.init_app(app)
     notification_handlers.init_app(app)
+    jobs.start(app)  # once every domain registered its jobs
 
     from returns_portal.accounts.access import LOGIN_MESSAGE, load_user
     from returns_portal.accounts.cli import tokens_cli, users_cli

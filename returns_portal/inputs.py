@@ -19,6 +19,8 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DecimalField
 
+from returns_portal.api.errors import error
+
 INT32_MAX = 2**31 - 1  # PostgreSQL `integer`: ids, quantities, amounts in Integer columns
 INT64_MAX = 2**63 - 1  # PostgreSQL `bigint`; SQLite's INTEGER is the same size
 JSON_MAX_DEPTH = 32  # the deepest real document (a policy) nests 6 levels
@@ -191,8 +193,6 @@ def init_app(app: Flask) -> None:
         if not errors:
             return None
         if request.path.startswith("/api/"):
-            from returns_portal.api.views import error
-
             return error(400, "The request holds text no field can store.", errors)
         # Back to the page the form was on (same site only), not the start of the flow.
         back = request.referrer if _same_site(request.referrer) else None

@@ -15,6 +15,7 @@ Run a worker (with beat) with:  celery -A returns_portal.worker worker --beat
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,40 +23,38 @@ from celery import Celery, Task
 from celery.signals import worker_process_init
 from flask import Flask, current_app
 
-
-def _deliver(message_id: int) -> str:
-    from returns_portal.events.services import deliver
-
-    return deliver(message_id)
+from returns_portal.extensions import db
 
 
-def _redeliver() -> str:
-    from returns_portal.events.services import redeliver
+@dataclass(frozen=True)
+class Job:
+    """A job: JSON-able arguments in, run inside an app context, a short summary out."""
 
-    return f"{redeliver()} outbox row(s) handed out again"
-
-
-def _reconcile() -> str:
-    from returns_portal.refunds.services import reconcile
-
-    report = reconcile()
-    return f"{report.settled} settled, {report.retried} retried, {report.still_failing} failing"
+    name: str
+    fn: Callable[..., Any]
+    every: timedelta | None = None  # run periodically (beat), or only when enqueued
+    retrying: bool = False  # a result of "failed" is retried with backoff
 
 
-def _expire_credit() -> str:
-    from returns_portal.refunds.credit import expire
+def register(
+    app: Flask,
+    name: str,
+    fn: Callable[..., Any],
+    every: timedelta | None = None,
+    retrying: bool = False,
+) -> None:
+    """Add a job to the app; each domain registers its own in its init_app, before `start`."""
+    jobs: dict[str, Job] = app.extensions["jobs"]
+    if name in jobs:
+        raise ValueError(f"a job named {name!r} is registered already")
+    if app.extensions.get("celery") is not None:
+        raise RuntimeError("jobs are registered before jobs.start(app) builds the workers")
+    jobs[name] = Job(name, fn, every, retrying)
 
-    return f"{len(expire())} code(s) expired"
 
-
-# Every job by name. A job takes JSON-able arguments and runs inside an app context.
-JOBS: dict[str, Callable[..., Any]] = {
-    "events.deliver": _deliver,
-    "events.redeliver": _redeliver,
-    "refunds.reconcile": _reconcile,
-    "credit.expire": _expire_credit,
-}
-RETRYING = frozenset({"events.deliver"})  # retried with backoff while a handler fails
+def registered(app: Flask | None = None) -> dict[str, Job]:
+    jobs: dict[str, Job] = (app or current_app).extensions["jobs"]
+    return jobs
 
 
 def backoff(retries: int, base: float, cap: float) -> float:
@@ -88,39 +87,31 @@ def make_celery(app: Flask) -> Celery:
         broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5},
         timezone="UTC",
         beat_schedule={
-            "reconcile-refunds": {
-                "task": "refunds.reconcile",
-                "schedule": timedelta(seconds=app.config["RECONCILE_EVERY_SECONDS"]),
-            },
-            "expire-store-credit": {"task": "credit.expire", "schedule": timedelta(hours=1)},
-            "redeliver-outbox": {
-                "task": "events.redeliver",
-                "schedule": timedelta(seconds=app.config["OUTBOX_REDELIVER_SECONDS"]),
-            },
+            job.name: {"task": job.name, "schedule": job.every}
+            for job in registered(app).values()
+            if job.every is not None
         },
     )
     base = float(app.config["JOBS_RETRY_BASE_SECONDS"])
     cap = float(app.config["JOBS_RETRY_MAX_SECONDS"])
     retries = int(app.config["JOBS_MAX_RETRIES"])
 
-    def register(name: str, job: Callable[..., Any]) -> None:
-        @celery.task(name=name, bind=True, max_retries=retries, shared=False)
+    def task_for(job: Job) -> None:
+        @celery.task(name=job.name, bind=True, max_retries=retries, shared=False)
         def run(self: Task, *args: Any) -> Any:
-            result = job(*args)
-            if name in RETRYING and result == "failed" and self.request.retries < retries:
+            result = job.fn(*args)
+            if job.retrying and result == "failed" and self.request.retries < retries:
                 # Failed with the provider's message (shown in the finance queue); try again
                 # later. Reconcile picks it up too once the retries run out.
                 raise self.retry(countdown=backoff(self.request.retries, base, cap))
             return result
 
-    for name, job in JOBS.items():
-        register(name, job)
+    for job in registered(app).values():
+        task_for(job)
 
     @worker_process_init.connect(weak=False)
     def fresh_connections(**_kwargs: Any) -> None:
         # A forked worker process must not share the parent's database connections.
-        from returns_portal.extensions import db
-
         with app.app_context():
             db.engine.dispose(close=False)
 
@@ -128,13 +119,17 @@ def make_celery(app: Flask) -> Celery:
 
 
 def init_app(app: Flask) -> None:
-    """Use Celery when a broker is configured; otherwise run jobs in-process."""
+    """Start the app's job registry; `start` builds the workers once domains registered."""
+    app.extensions["jobs"] = {}
     app.config.setdefault("JOBS_BROKER_URL", None)
     app.config.setdefault("JOBS_QUEUE", "returns-portal")
     app.config.setdefault("JOBS_RETRY_BASE_SECONDS", 30)
     app.config.setdefault("JOBS_RETRY_MAX_SECONDS", 3600)
     app.config.setdefault("JOBS_MAX_RETRIES", 8)
-    app.config.setdefault("RECONCILE_EVERY_SECONDS", 300)
+
+
+def start(app: Flask) -> None:
+    """Use Celery when a broker is configured; otherwise jobs run in-process."""
     if app.config["JOBS_BROKER_URL"]:
         app.extensions["celery"] = make_celery(app)
 
@@ -148,10 +143,11 @@ def celery_app() -> Celery | None:
 def enqueue(name: str, *args: Any) -> Any:
     """Run job `name` in the background (Celery) or now, in-process; return its result when
     it ran in-process, None when it was queued."""
-    if name not in JOBS:
+    job = registered().get(name)
+    if job is None:
         raise KeyError(f"no job named {name!r}")
     celery = celery_app()
     if celery is None:
-        return JOBS[name](*args)
+        return job.fn(*args)
     celery.send_task(name, args=list(args))
     return None

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from returns_portal import policy
 from returns_portal.accounts.services import authenticate_token, touch_token
+from returns_portal.api.errors import error
 from returns_portal.api.openapi import openapi_document
 from returns_portal.inputs import INT32_MAX
 from returns_portal.orders import services as orders
@@ -21,16 +22,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_MINOR = INT32_MAX  # the ledger's amount column is `integer`
-
-
-def error(status: int, message: str, errors: dict[str, list[str]] | None = None) -> Response:
-    """Build a JSON error response."""
-    body: dict[str, Any] = {"error": message}
-    if errors is not None:
-        body["errors"] = errors
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def token_required(view: F) -> F:

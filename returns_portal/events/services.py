@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import inspect, or_, select, update
 
+from returns_portal import jobs
 from returns_portal.events.models import OutboxMessage
 from returns_portal.extensions import db
 from returns_portal.types import utcnow
@@ -103,9 +104,7 @@ def dispatch() -> None:
 
 
 def _hand_off(message_id: int, raise_final: bool = False) -> None:
-    from returns_portal.jobs import celery_app  # jobs imports this module for its tasks
-
-    celery = celery_app()
+    celery = jobs.celery_app()
     if celery is None:
         deliver(message_id, raise_final=raise_final)
         return
@@ -124,8 +123,6 @@ def deliver(message_id: int, raise_final: bool = False) -> str:
     run again; it becomes available after a backoff), "refused" (a final refusal, done),
     "parked" (no handler has that name, or OUTBOX_MAX_ATTEMPTS ran out: an operator looks).
     """
-    from returns_portal.jobs import backoff  # jobs imports this module for its tasks
-
     now = utcnow()
     lease = timedelta(seconds=int(current_app.config["OUTBOX_LEASE_SECONDS"]))
     claimed: int = db.session.execute(  # type: ignore[attr-defined]
@@ -167,7 +164,7 @@ def deliver(message_id: int, raise_final: bool = False) -> str:
             return "parked"
         base = float(current_app.config["JOBS_RETRY_BASE_SECONDS"])
         cap = float(current_app.config["JOBS_RETRY_MAX_SECONDS"])
-        delay = timedelta(seconds=backoff(attempts - 1, base, cap))
+        delay = timedelta(seconds=jobs.backoff(attempts - 1, base, cap))
         _finish(message_id, error=str(exc) or type(exc).__name__, done=False,
                 retry_at=utcnow() + delay)  # fmt: skip
         return "failed"
@@ -240,6 +237,10 @@ def redeliver(limit: int = 500) -> int:
     return len(due)
 
 
+def _redeliver_job() -> str:
+    return f"{redeliver()} outbox row(s) handed out again"
+
+
 def init_app(app: Flask) -> None:
     """Start the app's handler registry; domains subscribe in their own init_app.
 
@@ -252,6 +253,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OUTBOX_REDELIVER_SECONDS", 60)
     # With the default backoff (capped at JOBS_RETRY_MAX_SECONDS) about a day of trying.
     app.config.setdefault("OUTBOX_MAX_ATTEMPTS", 30)
+    jobs.register(app, "events.deliver", deliver, retrying=True)
+    jobs.register(
+        app, "events.redeliver", _redeliver_job,
+        every=timedelta(seconds=int(app.config["OUTBOX_REDELIVER_SECONDS"])),
+    )  # fmt: skip
     last = {"at": time.monotonic()}
 
     @app.teardown_request

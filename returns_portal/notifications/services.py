@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from returns_portal.notifications.mailer import mailer
+from returns_portal.refunds.credit import lookup
+from returns_portal.returns.links import signed_link_token
 from returns_portal.returns.models import Return
 
 if TYPE_CHECKING:
@@ -26,8 +28,6 @@ def send_return_confirmation(rma: Return) -> bool:
 
     A mail failure is logged and reported, never undoes the return (it is already saved).
     """
-    from returns_portal.returns.services import signed_link_token
-
     # Sent after commit, in a request or by a worker: links use the portal's public address.
     base = current_app.config["PUBLIC_URL"]
     with current_app.test_request_context(base_url=base), force_locale(rma.locale or "en"):
@@ -49,8 +49,6 @@ def send_return_confirmation(rma: Return) -> bool:
 def send_refund_paid(rma: Return, refund: Refund) -> bool:
     """E-mail the customer that money moved: refunded to the card, issued as store credit
     (with its code), or the exchange difference charged."""
-    from returns_portal.refunds.credit import lookup
-
     code = lookup(refund.provider_refund_id or "") if refund.method == "store_credit" else None
     return _send_refund_mail(
         rma,
@@ -73,8 +71,6 @@ def send_refund_denied(rma: Return, refund: Refund, reason: str) -> bool:
 
 
 def _send_refund_mail(rma: Return, subject: Any, template: str, **context: Any) -> bool:
-    from returns_portal.returns.services import signed_link_token
-
     # Refunds are often settled outside a web request (workers, reconcile, webhooks): links
     # are built against the portal's public address.
     base = current_app.config["PUBLIC_URL"]

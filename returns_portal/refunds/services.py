@@ -13,7 +13,6 @@ The portal guarantees this itself, whatever the provider does with idempotency k
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,7 +48,7 @@ from returns_portal.refunds.models import (
     RefundStatus,
     StoreCreditEntry,
 )
-from returns_portal.refunds.settlement import Settlement, settle
+from returns_portal.refunds.settlement import settlement_for
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.services import transition
 from returns_portal.types import utcnow
@@ -65,20 +64,6 @@ WAITING_FOR_FINANCE = (RefundStatus.PROPOSED.value, RefundStatus.FAILED.value)
 
 class RefundError(Exception):
     """A refund action the portal refuses; the message is for the finance user."""
-
-
-def settlement_for(
-    breakdown: dict[str, Any], items: Iterable[tuple[str, str, int | None]]
-) -> Settlement:
-    """Split a refund breakdown for items given as (line id, resolution, new unit price)."""
-    values = {line["line_id"]: line["items"] + line["tax"] for line in breakdown["lines"]}
-    units = {line["line_id"]: line["quantity"] for line in breakdown["lines"]}
-    prices = {}
-    for ref, resolution, price in items:
-        if resolution == "exchange":
-            # A return made before prices were kept settles at what came back: no difference.
-            prices[ref] = values.get(ref, 0) if price is None else price * units.get(ref, 0)
-    return settle(breakdown, prices)
 
 
 def _settlement_items(rma: Return) -> list[tuple[str, str, int | None]]:

@@ -17,7 +17,7 @@ add up: card + credit - charge = the policy's total - the price of the new items
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,3 +138,17 @@ def settle(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> Set
         exchange_price=split["price"],
         exchange_prices=tuple(sorted((str(k), int(v)) for k, v in exchange_prices.items())),
     )
+
+
+def settlement_for(
+    breakdown: dict[str, Any], items: Iterable[tuple[str, str, int | None]]
+) -> Settlement:
+    """Split a refund breakdown for items given as (line id, resolution, new unit price)."""
+    values = {line["line_id"]: line["items"] + line["tax"] for line in breakdown["lines"]}
+    units = {line["line_id"]: line["quantity"] for line in breakdown["lines"]}
+    prices = {}
+    for ref, resolution, price in items:
+        if resolution == "exchange":
+            # A return made before prices were kept settles at what came back: no difference.
+            prices[ref] = values.get(ref, 0) if price is None else price * units.get(ref, 0)
+    return settle(breakdown, prices)

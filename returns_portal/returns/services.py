@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,10 +25,11 @@ from returns_portal.extensions import db
 from returns_portal.orders.models import Order, OrderLine, StockLevel
 from returns_portal.orders.schemas import OrderIn
 from returns_portal.orders.services import WHOLE_ORDER, order_to_dict
-from returns_portal.refunds.settlement import Settlement
+from returns_portal.refunds.settlement import Settlement, settlement_for
 from returns_portal.returns.events import ReturnOpened
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.shipping.models import Shipment
+from returns_portal.shipping.services import ShippingError, create_return_label, void_return_label
 from returns_portal.store.models import PolicyVersion
 from returns_portal.store.services import (
     active_policy,
@@ -285,8 +285,6 @@ def exchange_options(line: OrderLine) -> list[StockLevel]:
 
 def draft_settlement(draft: Draft, breakdown: dict[str, Any]) -> Settlement:
     """Split the estimate into card, store credit and exchange difference, at today's prices."""
-    from returns_portal.refunds.services import settlement_for
-
     skus = {item.exchange_sku for item in draft.items if item.exchange_sku}
     prices = {
         stock.sku: stock.unit_price or None
@@ -438,8 +436,6 @@ def open_return(
 
     Confirming the same draft twice returns the first return.
     """
-    from returns_portal.shipping.services import create_return_label
-
     existing = find_by_token(draft.token)
     if existing is not None:
         return existing
@@ -494,7 +490,10 @@ def open_return(
         transition(rma, ReturnStatus.NEEDS_REVIEW, "policy", "needs_review")
     else:
         transition(rma, ReturnStatus.AWAITING_SHIPMENT, "policy")
-    create_return_label(rma, context.order)
+    try:
+        create_return_label(rma, context.order)
+    except ShippingError as exc:
+        raise ReturnError(str(exc)) from exc
     publish(ReturnOpened(return_id=rma.id))  # the confirmation mail, after commit
     try:
         events.commit()
@@ -531,11 +530,12 @@ def _release(rma: Return) -> None:
 
 def cancel_return(rma: Return, actor: str = "customer") -> Return:
     """Cancel a return that has not shipped: void its label and release exchange stock."""
-    from returns_portal.shipping.services import void_return_label
-
     if ReturnStatus(rma.status) not in CANCELLABLE:
         raise ReturnError(_l("This return is on its way and can no longer be cancelled."))
-    void_return_label(rma)  # raises ReturnError if the carrier already has the parcel
+    try:
+        void_return_label(rma)  # refused if the carrier already has the parcel
+    except ShippingError as exc:
+        raise ReturnError(str(exc)) from exc
     _release(rma)
     transition(rma, ReturnStatus.CANCELLED, actor)
     db.session.commit()
@@ -579,23 +579,3 @@ def timeline(rma: Return) -> list[TimelineEntry]:
                 TimelineEntry(event.occurred_at, f"carrier:{event.code}", event.description)
             )
     return sorted(entries, key=lambda entry: entry.at)
-
-
-def signed_link_token(rma: Return) -> str:
-    """Return a token that opens this return's tracking page without a session."""
-    from itsdangerous import URLSafeTimedSerializer
-
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="return-link")
-    return serializer.dumps(rma.number)
-
-
-def return_from_link_token(token: str) -> str | None:
-    """Return the RMA number a link token names, or None if it is forged or too old."""
-    from itsdangerous import BadSignature, URLSafeTimedSerializer
-
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="return-link")
-    max_age = int(current_app.config.get("RETURN_LINK_DAYS", 120)) * 86400
-    try:
-        return str(serializer.loads(token, max_age=max_age))
-    except BadSignature:
-        return None

@@ -26,8 +26,9 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from returns_portal.api.errors import error as api_error
 from returns_portal.extensions import limiter
-from returns_portal.returns import services
+from returns_portal.returns import links, services
 from returns_portal.returns.forms import LookupForm, StepForm, parse_items
 from returns_portal.returns.models import Return
 from returns_portal.types import utcnow
@@ -250,7 +251,7 @@ def _visible_return(number: str) -> Return:
         access.get("order") == rma.order.number and float(access.get("until", 0)) >= time.time()
     ) or rma.number in session.get(RETURNS_SEEN, [])
     token = request.args.get("t")
-    if not allowed and token and services.return_from_link_token(token) == rma.number:
+    if not allowed and token and links.return_from_link_token(token) == rma.number:
         session[RETURNS_SEEN] = [*session.get(RETURNS_SEEN, [])[-9:], rma.number]
         allowed = True
     if not allowed:
@@ -324,8 +325,6 @@ def document(number: str, document: str) -> Response:
 def customer_error(exc: HTTPException) -> tuple[str, int] | Response:
     """Explain errors on customer pages in plain words; API clients get the API's JSON."""
     if request.path.startswith("/api/"):
-        from returns_portal.api.views import error as api_error
-
         return api_error(exc.code or 500, exc.description or exc.name)
     return render_template("returns/error.html", code=exc.code), exc.code or 500
 

@@ -93,13 +93,15 @@ def service_rate(order: Order, carrier: str, service: str) -> Rate | None:
     return rates_for(order).get(f"{carrier}:{service}")
 
 
+class ShippingError(Exception):
+    """A label could not be bought or voided; the message is for the customer."""
+
+
 def create_return_label(rma: Return, order: Order) -> Shipment:
     """Buy (or issue) the return label for `rma` and record the shipment."""
-    from returns_portal.returns.services import ReturnError
-
     carrier = carriers().get(rma.carrier or "")
     if carrier is None:
-        raise ReturnError(_l("The chosen carrier is not available. Please choose another."))
+        raise ShippingError(_l("The chosen carrier is not available. Please choose another."))
     # The local carrier derives numbers from the RMA; `attempt` steps past a number that is
     # already taken (a hash collision, or a label voided earlier for this return).
     for attempt in range(MAX_LABEL_ATTEMPTS):
@@ -117,7 +119,7 @@ def create_return_label(rma: Return, order: Order) -> Shipment:
                 )
             )
         except CarrierError as exc:
-            raise ReturnError(
+            raise ShippingError(
                 _l("The carrier could not issue a label just now. Please try again.")
             ) from exc
         taken = db.session.scalar(
@@ -126,7 +128,7 @@ def create_return_label(rma: Return, order: Order) -> Shipment:
         if taken is None:
             break
     else:
-        raise ReturnError(_l("The carrier could not issue a label just now. Please try again."))
+        raise ShippingError(_l("The carrier could not issue a label just now. Please try again."))
     shipment = Shipment(
         return_id=rma.id,
         carrier=label.carrier,
@@ -150,21 +152,19 @@ def create_return_label(rma: Return, order: Order) -> Shipment:
 
 def void_return_label(rma: Return) -> None:
     """Void the return's live labels; refuse if the carrier already has the parcel."""
-    from returns_portal.returns.services import ReturnError
-
     shipments = db.session.scalars(
         select(Shipment).where(Shipment.return_id == rma.id, Shipment.voided_at.is_(None))
     ).all()
     for shipment in shipments:
         if shipment.status in MOVING or any(e.code in MOVING for e in shipment.events):
-            raise ReturnError(_l("This return is on its way and can no longer be cancelled."))
+            raise ShippingError(_l("This return is on its way and can no longer be cancelled."))
     for shipment in shipments:
         carrier = carriers().get(shipment.carrier)
         if carrier is not None:
             try:
                 carrier.void_label(shipment.tracking_number)
             except CarrierError as exc:
-                raise ReturnError(
+                raise ShippingError(
                     _l("The carrier could not cancel the label just now. Please try again.")
                 ) from exc
         shipment.status = "voided"

@@ -174,7 +174,7 @@ def newest_mail(app):
 
 def test_the_customer_gets_the_code_by_mail_and_on_the_return_page(app, code):
     from returns_portal.returns.models import Return
-    from returns_portal.returns.services import signed_link_token
+    from returns_portal.returns.links import signed_link_token
 
     body = newest_mail(app).get_payload(decode=True).decode()
     assert code in body and "Use it by" in body
