@@ -97,8 +97,10 @@ def list_users() -> None:
     for user in users:
         if not user.active:
             state = "deactivated"
-        elif user.locked_until is not None and user.locked_until > now:
-            state = f"locked until {user.locked_until.isoformat(timespec='minutes')}"
+        elif locks := services.active_locks(user.email, now=now):
+            until = max(lock.locked_until for lock in locks if lock.locked_until is not None)
+            places = "address" if len(locks) == 1 else "addresses"
+            state = f"locked until {until.isoformat(timespec='minutes')} at {len(locks)} {places}"
         else:
             state = "active"
         name = f"  {user.name}" if user.name else ""
@@ -108,7 +110,7 @@ def list_users() -> None:
 @users_cli.command("unlock")
 @click.argument("email")
 def unlock_user(email: str) -> None:
-    """Lift the lockout of the staff user with EMAIL."""
+    """Lift the lockouts of the staff user with EMAIL, at every address."""
     try:
         user = services.unlock_user(email)
     except services.AccountError as exc:

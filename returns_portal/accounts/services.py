@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from returns_portal.accounts.models import ApiToken, Role, User
+from returns_portal.accounts.models import ApiToken, LoginThrottle, Role, User
 from returns_portal.audit.services import record_event
 from returns_portal.extensions import db
 from returns_portal.types import utcnow
 
 TOKEN_PREFIX = "rp_"
 MIN_PASSWORD_LENGTH = 12
-MAX_FAILED_LOGINS = 5  # consecutive failures that lock the account …
-LOCKOUT = timedelta(minutes=15)  # … for this long
+MAX_FAILED_LOGINS = 5  # failures in a row at one email from one address lock that address …
+LOCKOUT = timedelta(minutes=15)  # … out of it for this long
+ALARM_ADDRESSES = 10  # this many addresses failing at one email within …
+ALARM_WINDOW = timedelta(hours=1)  # … this long make one failure lock (see _lock_threshold)
+FORGET_FAILURES = timedelta(days=1)  # failures older than this no longer count and are deleted
 PASSWORD_METHOD = "scrypt"  # werkzeug's default, named so an upgrade cannot weaken it silently
 
 
@@ -166,7 +173,6 @@ def create_user(
         password_hash=_hash(password),
         role=checked_role.value,
         active=True,
-        failed_logins=0,
     )
     db.session.add(user)
     try:
@@ -206,21 +212,40 @@ def deactivate_user(email: str, actor: str = "cli") -> User:
 
 
 def unlock_user(email: str, actor: str = "cli", now: datetime | None = None) -> User:
-    """Lift a lockout and forget the failed sign-ins."""
+    """Lift the user's lockouts at every address and forget their failed sign-ins."""
     now = now or utcnow()
     user = get_user(email)
-    locked = user.locked_until is not None and user.locked_until > now
-    if not locked and not user.failed_logins:
+    rows = list(
+        db.session.scalars(
+            select(LoginThrottle)
+            .where(LoginThrottle.email_key == _email_key(user.email))
+            .order_by(LoginThrottle.address)
+        )
+    )
+    counted = [r for r in rows if r.failures and r.last_failed_at >= now - FORGET_FAILURES]
+    if not counted:
         raise AccountError(f"{user.email} is not locked.")
     before = {
-        "failed_logins": user.failed_logins,
-        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+        "failed_logins": sum(r.failures for r in counted),
+        "locked_at": [r.address for r in counted if r.locked_until and r.locked_until > now],
     }
-    user.failed_logins = 0
-    user.locked_until = None
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.email_key == _email_key(user.email))
+    )
     record_event(actor, "user.unlocked", "user", user.id, before=before)
     db.session.commit()
     return user
+
+
+def active_locks(email: str, now: datetime | None = None) -> list[LoginThrottle]:
+    """Return the lockouts at this email (any case) that hold now, by address."""
+    now = now or utcnow()
+    query = (
+        select(LoginThrottle)
+        .where(LoginThrottle.email_key == _email_key(email), LoginThrottle.locked_until > now)
+        .order_by(LoginThrottle.address)
+    )
+    return list(db.session.scalars(query))
 
 
 def list_users() -> list[User]:
@@ -229,72 +254,165 @@ def list_users() -> list[User]:
 
 
 def authenticate(
-    email: str, password: str, now: datetime | None = None, actor: str = "anonymous"
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    actor: str = "anonymous",
+    address: str = "",
 ) -> User:
     """Return the active user whose password matches, or raise LoginFailed / AccountLocked.
 
-    Every attempt is audited (never the password). MAX_FAILED_LOGINS failures in a row lock
-    the account for LOCKOUT; a success resets the count.
+    `address` is the client's ("" where there is none, as on the command line). Every attempt
+    is audited (never the password). MAX_FAILED_LOGINS refusals in a row at one email from one
+    address lock that address out of the email for LOCKOUT, whether the email has an account
+    or not: the answers never tell which emails are staff accounts, and failures elsewhere
+    never lock the owner out where they are. A success starts that address's count again.
     """
     now = now or utcnow()
+    key, network = _email_key(email), client_network(address)
     user = find_user(email)
-    if user is None:
-        # The same scrypt work as for a real account: timing does not tell who has one.
-        check_password_hash(_decoy_hash(), password)
-        attempted = normalise_email(email)
-        # Only something shaped like an email is kept: people do type passwords in there.
-        shown = attempted[:200] if "@" in attempted else "(not an email)"
-        record_event(
-            actor, "user.login_failed", "user", "-", after={"email": shown, "reason": "unknown"}
-        )
-        db.session.commit()
-        raise LoginFailed()
+    # The same scrypt work whether the email has an account and whether it is locked: the
+    # time an answer takes tells nothing either.
+    matches = check_password_hash(user.password_hash if user else _decoy_hash(), password)
+    entity: object = user.id if user is not None else "-"
+    typed: dict[str, Any] = {} if user is not None else {"email": _shown_email(email)}
 
-    matches = check_password_hash(user.password_hash, password)
-    if user.locked_until is not None:
-        if user.locked_until > now:
-            record_event(actor, "user.login_failed", "user", user.id, after={"reason": "locked"})
-            db.session.commit()
-            raise AccountLocked(user.locked_until)
-        user.locked_until = None  # the lock ran out: a fresh start
-        user.failed_logins = 0
-    if not user.active:
-        record_event(actor, "user.login_failed", "user", user.id, after={"reason": "inactive"})
-        db.session.commit()
-        raise LoginFailed()
-    if not matches:
-        # Counted in SQL so that concurrent attempts cannot lose a failure.
-        db.session.flush()
-        failures = db.session.scalar(
-            update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
-            .returning(User.failed_logins)
-        )
-        db.session.refresh(user)
+    locked_until = db.session.scalar(select(LoginThrottle.locked_until).where(*_at(key, network)))
+    if locked_until is not None and locked_until > now:
         record_event(
-            actor,
-            "user.login_failed",
-            "user",
-            user.id,
-            after={"reason": "wrong_password", "failed_logins": failures},
+            actor, "user.login_failed", "user", entity, after={**typed, "reason": "locked"}
         )
-        if failures is not None and failures >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            record_event(
-                actor,
-                "user.locked",
-                "user",
-                user.id,
-                after={"failed_logins": failures, "until": user.locked_until.isoformat()},
-            )
-            db.session.commit()
-            raise AccountLocked(user.locked_until)
+        db.session.commit()
+        raise AccountLocked(locked_until)
+
+    if user is not None and user.active and matches:
+        db.session.execute(delete(LoginThrottle).where(*_at(key, network)))
+        record_event(
+            _actor_for(user), "user.login_succeeded", "user", user.id, after={"from": actor}
+        )
+        db.session.commit()
+        return user
+
+    failures = _count_failure(key, network, now)
+    reason = "unknown" if user is None else "inactive" if not user.active else "wrong_password"
+    after = {**typed, "reason": reason}
+    if reason == "wrong_password":
+        after["failed_logins"] = failures
+    record_event(actor, "user.login_failed", "user", entity, after=after)
+    threshold, addresses = _lock_threshold(key, failures, now)
+    if failures < threshold:
         db.session.commit()
         raise LoginFailed()
-
-    user.failed_logins = 0
-    user.locked_until = None
-    record_event(_actor_for(user), "user.login_succeeded", "user", user.id, after={"from": actor})
+    until = now + LOCKOUT
+    db.session.execute(update(LoginThrottle).where(*_at(key, network)).values(locked_until=until))
+    locked = {**typed, "failed_logins": failures, "until": until.isoformat()}
+    if threshold < MAX_FAILED_LOGINS:
+        locked["failing_addresses"] = addresses
+    record_event(actor, "user.locked", "user", entity, after=locked)
     db.session.commit()
-    return user
+    raise AccountLocked(until)
+
+
+def client_network(address: str) -> str:
+    """Return the client address as sign-ins are throttled by it.
+
+    An IPv6 client counts by the /64 it is in: one host usually holds a whole /64 and could
+    otherwise take a fresh address for every guess.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
+def _email_key(email: str) -> str:
+    """Return the digest sign-ins at this email (any case) are counted under.
+
+    Keyed with the app's secret, so an email box that held a password cannot be read back
+    from it by guessing; a new SECRET_KEY only forgets counts that last minutes anyway.
+    """
+    secret = current_app.config["SECRET_KEY"]
+    secret_bytes = secret.encode() if isinstance(secret, str) else bytes(secret)
+    message = b"login-throttle:" + normalise_email(email).encode()
+    return hmac.new(secret_bytes, message, hashlib.sha256).hexdigest()
+
+
+def _shown_email(email: str) -> str:
+    """Return the email to audit for an attempt at no account: only something shaped like an
+    email is kept, as people do type passwords in there."""
+    attempted = normalise_email(email)
+    return attempted[:200] if "@" in attempted else "(not an email)"
+
+
+def _at(key: str, network: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return LoginThrottle.email_key == key, LoginThrottle.address == network
+
+
+def _count_failure(key: str, network: str, now: datetime) -> int:
+    """Count one more failure at this email from this address; return how many in a row."""
+    forgotten = now - FORGET_FAILURES
+    # Delete old failures as we go, a few rows per attempt, so the table holds about a day of
+    # failures whatever is typed into the form.
+    old = select(LoginThrottle.id).where(LoginThrottle.last_failed_at < forgotten).limit(100)
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.id.in_(old)))
+    # A lock that has run out, or failures forgotten, leave a fresh start.
+    db.session.execute(
+        update(LoginThrottle)
+        .where(
+            *_at(key, network),
+            or_(LoginThrottle.locked_until <= now, LoginThrottle.last_failed_at < forgotten),
+        )
+        .values(failures=0, locked_until=None)
+    )
+    # Counted in SQL so that concurrent attempts cannot lose a failure.
+    increment = (
+        update(LoginThrottle)
+        .where(*_at(key, network))
+        .values(failures=LoginThrottle.failures + 1, last_failed_at=now)
+        .returning(LoginThrottle.failures)
+    )
+    failures = db.session.scalar(increment)
+    if failures is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    LoginThrottle(email_key=key, address=network, failures=1, last_failed_at=now)
+                )
+            failures = 1
+        except IntegrityError:  # a concurrent attempt made the row since we looked
+            failures = db.session.scalar(increment)
+    return failures or 1
+
+
+def _lock_threshold(key: str, failures: int, now: datetime) -> tuple[int, int]:
+    """Return how many failures in a row lock an address out of this email now, and how many
+    addresses have failed at it within ALARM_WINDOW (when that was counted).
+
+    The safety net for guessing spread over many addresses: each one gets MAX_FAILED_LOGINS
+    tries per LOCKOUT, so a thousand of them would get thousands. Once ALARM_ADDRESSES
+    addresses have failed at one email within ALARM_WINDOW, a single failure locks an address.
+    It is a backoff for the guessers, not a lock on the account: it never refuses the right
+    password at an address that has not failed itself, so strangers still cannot lock the
+    owner out (under such an attack the owner's own typo costs them LOCKOUT at their address,
+    or an admin's unlock). Counted by email, not user, so an email without an account is
+    treated the same.
+    """
+    if failures >= MAX_FAILED_LOGINS:
+        return MAX_FAILED_LOGINS, 0
+    addresses = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LoginThrottle)
+            .where(
+                LoginThrottle.email_key == key,
+                LoginThrottle.last_failed_at >= now - ALARM_WINDOW,
+            )
+        )
+        or 0
+    )
+    return (1 if addresses >= ALARM_ADDRESSES else MAX_FAILED_LOGINS), addresses

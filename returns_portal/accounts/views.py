@@ -75,7 +75,10 @@ def login() -> str | BaseResponse:
     if form.validate_on_submit():
         try:
             user = services.authenticate(
-                form.email.data or "", form.password.data or "", actor=current_actor()
+                form.email.data or "",
+                form.password.data or "",
+                actor=current_actor(),
+                address=request.remote_addr or "",  # the client's, once ProxyFix has run
             )
         except services.AccountLocked as exc:
             minutes = max(1, math.ceil((exc.until - utcnow()).total_seconds() / 60))

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from returns_portal.accounts import services
 from returns_portal.accounts.models import Role
-from returns_portal.types import utcnow
 from tests.accounts.conftest import PASSWORD, events
 
 
 def test_a_created_user_stores_a_scrypt_hash_and_never_the_password(make_user):
     user = make_user("  Warehouse@Example.COM ", Role.WAREHOUSE, name="Wang Fang")
     assert user.email == "warehouse@example.com"
-    assert user.role == "warehouse" and user.active and user.failed_logins == 0
+    assert user.role == "warehouse" and user.active
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in user.password_hash
     [event] = events("user.created")
@@ -88,10 +85,11 @@ def test_a_deactivated_user_is_audited_and_cannot_be_deactivated_twice(make_user
 
 def test_unlocking_lifts_the_lock_and_forgets_the_failures(make_user):
     user = make_user()
-    user.failed_logins = 5
-    user.locked_until = utcnow() + timedelta(minutes=10)
+    for _ in range(5):
+        with pytest.raises(services.LoginFailed):
+            services.authenticate("warehouse@example.com", "wrong guess 1234")
     user = services.unlock_user("warehouse@example.com")
-    assert user.failed_logins == 0 and user.locked_until is None
+    assert services.active_locks("warehouse@example.com") == []
     [event] = events("user.unlocked")
     assert event.before is not None and event.before["failed_logins"] == 5
     assert services.authenticate("warehouse@example.com", PASSWORD) == user

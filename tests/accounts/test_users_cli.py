@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import pytest
 
-from returns_portal.accounts.services import authenticate, find_user
-from returns_portal.types import utcnow
+from returns_portal.accounts.services import LoginFailed, authenticate, find_user
 from tests.accounts.conftest import PASSWORD
 
 
@@ -73,9 +72,11 @@ def test_listing_shows_role_and_state_but_no_secrets(cli):
 def test_a_locked_user_is_listed_as_locked_and_can_be_unlocked(cli):
     create(cli)
     user = find_user("warehouse@example.com")
-    user.failed_logins = 5
-    user.locked_until = utcnow() + timedelta(minutes=15)
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            authenticate("warehouse@example.com", "wrong guess 1234", address="10.0.0.9")
     assert "locked until" in cli.invoke(args=["users", "list"]).output
+    assert "at 1 address" in cli.invoke(args=["users", "list"]).output
     result = cli.invoke(args=["users", "unlock", "warehouse@example.com"])
     assert result.exit_code == 0 and "Unlocked warehouse@example.com." in result.output
     assert authenticate("warehouse@example.com", PASSWORD) == user
