@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,6 +16,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -23,6 +25,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from limits import parse
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -81,6 +84,52 @@ def index() -> str:
     return render_template("returns/index.html", form=LookupForm())
 
 
+class OrderGuesses:
+    """Lookups of one order number that did not match, limited on top of the per-address limit.
+
+    Order numbers are sequential and postal codes guessable: guesses spread over many
+    addresses must run out too. Counted in the limiter's storage (Redis, or this process's
+    memory while Redis is down), under LOOKUP_ORDER_FAILURE_LIMIT.
+    """
+
+    def __init__(self, number: str) -> None:
+        self.limit = parse(current_app.config.get("LOOKUP_ORDER_FAILURE_LIMIT", "5 per hour"))
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+        # The number as services.find_order reads it (stripped), so that every spelling that
+        # could match an order counts against that order.
+        self.ids = [part for part in (prefix, "returns.lookup/order", number.strip()) if part]
+
+    def take(self) -> bool:
+        """Count one guess; return False when the number has had its share for now.
+
+        Counted before the order is looked up, not after a miss: a burst sent at once from
+        many addresses would otherwise all be checked before any of it was counted. A match
+        then forgets the count (`forget`), so finding one's order never uses it up.
+        """
+        if not limiter.enabled:
+            return True
+        try:
+            return limiter.limiter.hit(self.limit, *self.ids)
+        except Exception:  # the storage failed mid-request: answer, as RATELIMIT_SWALLOW_ERRORS
+            current_app.logger.exception("Could not count a lookup of an order number")
+            return True
+
+    def forget(self) -> None:
+        """Forget the guesses: the customer knew the order's email or postal code."""
+        try:
+            limiter.limiter.clear(self.limit, *self.ids)
+        except Exception:
+            current_app.logger.exception("Could not reset the lookups of an order number")
+
+    def retry_after(self) -> int:
+        """Return the seconds until the number may be tried again."""
+        try:
+            reset = limiter.limiter.get_window_stats(self.limit, *self.ids).reset_time
+        except Exception:
+            return int(self.limit.get_expiry())
+        return max(1, math.ceil(reset - time.time()))
+
+
 @bp.post("/lookup")
 @limiter.limit(lambda: current_app.config.get("LOOKUP_RATE_LIMIT", "10 per minute;60 per hour"))
 def lookup() -> str | BaseResponse:
@@ -89,7 +138,19 @@ def lookup() -> str | BaseResponse:
     form = LookupForm()
     order = None
     if form.validate_on_submit():
+        guesses = OrderGuesses(form.order_number.data or "")
+        if not guesses.take():
+            # Refused before looking, exists or not: the answer tells nothing about the order.
+            form.form_errors.append(
+                _("Too many tries for this order number. For your security, please try again "
+                  "later.")
+            )  # fmt: skip
+            response = make_response(render_template("returns/index.html", form=form), 429)
+            response.headers["Retry-After"] = str(guesses.retry_after())
+            return response
         order = services.find_order(form.order_number.data or "", form.contact.data or "")
+        if order is not None:
+            guesses.forget()
     # Answer in about the same time whether the order exists or not (no enumeration).
     floor = float(current_app.config.get("LOOKUP_MIN_SECONDS", 0.3))
     time.sleep(max(0.0, floor - (time.monotonic() - started)))
