@@ -11,7 +11,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
 export FLASK_APP := returns_portal
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test test-sqlite test-postgres lint format typecheck migrate upgrade worker seed bench clean translations messages
+.PHONY: help install system-deps run test test-sqlite test-postgres lint imports format typecheck migrate upgrade worker seed bench clean translations messages
 
 help: ## List every command
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -72,10 +72,14 @@ test-postgres: translations system-deps ## Run the suite on PostgreSQL only (fai
 	@echo "== test suite on PostgreSQL ($(PG_TEST_URL)) =="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy
+lint: $(STAMP) ## ruff (lint + format check), mypy and the import contracts (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
+
+imports: $(STAMP) ## Show which parts of the portal import which, and any import cycle
+	@$(BIN)/python -m tests.architecture
 
 format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format .

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 
 from returns_portal.policy import format_money
 from returns_portal.returns.reasons import (
@@ -75,6 +75,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def locale_context() -> dict[str, Any]:
-        from flask_babel import get_locale
-
         return {"locale": str(get_locale() or "en")}

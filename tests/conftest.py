@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from config import TestingConfig
 from returns_portal import create_app
@@ -118,13 +119,13 @@ def session(app: Flask) -> Iterator[object]:
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(
-            {
-                "bind": connection,
-                "join_transaction_mode": "create_savepoint",
-                "class_": BoundSession,
-            }
-        )
+        # Built from SQLAlchemy's public API; scoped per thread, as each thread of a test
+        # (a concurrent click, a worker) has its own app context and so its own session.
+        factory = sessionmaker(
+            class_=BoundSession, db=db, query_cls=db.Query, bind=connection,
+            join_transaction_mode="create_savepoint",
+        )  # fmt: skip
+        db.session = scoped_session(factory)
         try:
             yield db.session
         finally:

@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from returns_portal.notifications.mailer import mailer
 from returns_portal.refunds.credit import lookup
-from returns_portal.returns.links import signed_link_token
 from returns_portal.returns.models import Return
+from returns_portal.returns.services.links import signed_link_token
 
 if TYPE_CHECKING:
     from returns_portal.refunds.models import Refund

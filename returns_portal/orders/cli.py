@@ -11,7 +11,9 @@ import click
 from flask.cli import AppGroup
 
 from returns_portal.orders import services
+from returns_portal.orders.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from returns_portal.orders.imports import ImportFileError, read_orders
+from returns_portal.refunds.gateway import GatewayError
 
 orders_cli = AppGroup("orders", help="Import and inspect orders.")
 demo_cli = AppGroup("demo", help="Demo store data.")
@@ -71,9 +73,6 @@ def show_command(number: str) -> None:
 @click.option("--orders", "count", default=48, show_default=True, help="How many demo orders.")
 def seed_command(count: int) -> None:
     """Create (or refresh) the demo store: orders, payments in Stripe, default policy."""
-    from returns_portal.orders.demo import seed_demo
-    from returns_portal.refunds.gateway import GatewayError
-
     with click.progressbar(length=count, label="Seeding demo orders", file=sys.stderr) as bar:
         try:
             summary = seed_demo(count, progress=bar.update)
@@ -82,7 +81,6 @@ def seed_command(count: int) -> None:
                 f"{exc}\nIs the local Stripe server running? `make run` starts it "
                 "(or run: localstripe --port 8420)."
             ) from exc
-    from returns_portal.orders.demo import DEMO_PASSWORD, DEMO_STAFF
 
     click.echo(
         f"Demo store ready: {summary.orders} orders ({summary.payments_created} new payments). "

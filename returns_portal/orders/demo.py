@@ -9,9 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from returns_portal.accounts.services import create_user, find_user
 from returns_portal.extensions import db
+from returns_portal.orders.models import StockLevel
 from returns_portal.orders.services import load_order, upsert_order
 from returns_portal.refunds.gateway import payment_gateway
+from returns_portal.store.services import active_policy_version, ensure_store, save_policy
 from returns_portal.types import utcnow
 
 # sku, name, variant, group, category, unit price (fen), product facts
@@ -203,8 +208,6 @@ def _parcel(index: int, n: int, placed: datetime, delivered: datetime | None,
 
 def seed_staff() -> None:
     """Create one demo staff user per role (role@example.com) unless they exist."""
-    from returns_portal.accounts.services import create_user, find_user
-
     for role in DEMO_STAFF:
         email = f"{role}@example.com"
         if find_user(email) is None:
@@ -213,10 +216,6 @@ def seed_staff() -> None:
 
 def seed_stock() -> None:
     """Give every demo product (and a few extra sizes) stock, so exchanges can be offered."""
-    from sqlalchemy import select
-
-    from returns_portal.orders.models import StockLevel
-
     wanted: dict[str, tuple[str | None, str, str | None, int, int]] = {
         sku: (group, name, variant, price, 3 + zlib.crc32(sku.encode()) % 12)
         for sku, name, variant, group, _category, price, _facts in CATALOGUE
@@ -249,8 +248,6 @@ def seed_demo(
     count: int = 48, progress: Callable[[int], None] | None = None, now: datetime | None = None
 ) -> SeedSummary:
     """Create or refresh `count` demo orders, each paid by a PaymentIntent the gateway knows."""
-    from returns_portal.store.services import active_policy_version, ensure_store, save_policy
-
     ensure_store()
     if active_policy_version() is None:
         save_policy(DEMO_POLICY, actor="demo")

@@ -17,6 +17,7 @@ from returns_portal.extensions import db
 from returns_portal.orders.imports import OrderBatch
 from returns_portal.orders.models import Order, OrderLine, Parcel, ParcelItem, Payment
 from returns_portal.orders.schemas import LineIn, OrderIn, consistency_errors, field_errors
+from returns_portal.returns.models import ReturnItem
 
 LINE_FIELDS = (
     "sku", "gtin", "variant", "product_group", "category", "quantity", "unit_price",
@@ -125,8 +126,6 @@ def _apply(incoming: OrderIn, actor: str) -> UpsertResult:
 
 def _check_removals(order: Order, incoming: OrderIn) -> None:
     """Refuse to drop a line that a return already refers to."""
-    from returns_portal.returns.models import ReturnItem
-
     kept = {line.line_id for line in incoming.lines}
     gone = [line for line in order.lines if line.line_ref not in kept]
     if not gone:

@@ -25,11 +25,13 @@ from returns_portal.receiving.models import (
     UnidentifiedParcel,
 )
 from returns_portal.refunds.models import Refund
+from returns_portal.refunds.services import auto_approve, propose_settlement
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.returns.services import load_return, order_context, transition
 from returns_portal.shipping.carriers import read_qr_payload
 from returns_portal.shipping.models import Shipment
 from returns_portal.store.models import PolicyVersion
+from returns_portal.store.services import VOID_STATUSES, active_policy
 from returns_portal.types import utcnow
 
 GRADES = ("A", "B", "C", "D")
@@ -349,8 +351,6 @@ def record_findings(
 
 def return_policy(rma: Return) -> policy.Policy:
     """Return the policy the return was decided under (its saved version)."""
-    from returns_portal.store.services import active_policy
-
     if rma.policy_version_id is not None:
         version = db.session.get(PolicyVersion, rma.policy_version_id)
         if version is not None:
@@ -360,8 +360,6 @@ def return_policy(rma: Return) -> policy.Policy:
 
 def return_request(rma: Return) -> policy.ReturnRequest:
     """Rebuild the policy request the customer made, with units returned before it."""
-    from returns_portal.store.services import VOID_STATUSES
-
     refs = {line.id: line.line_ref for line in rma.order.lines}
     earlier = db.session.execute(
         select(ReturnItem.order_line_id, func.sum(ReturnItem.quantity))
@@ -428,7 +426,6 @@ def complete_receipt(receipt: Inspection, actor: str) -> Refund:
             _restock(e.line, e.finding.received_qty)
     receipt.completed_at = utcnow()
     transition(rma, ReturnStatus.INSPECTED, actor)
-    from returns_portal.refunds.services import auto_approve, propose_settlement
 
     refunds = propose_settlement(rma, evaluation.to_dict())
     record_event(

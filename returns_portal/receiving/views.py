@@ -21,8 +21,10 @@ from returns_portal.extensions import db
 from returns_portal.filters import money
 from returns_portal.inputs import INT32_MAX, parse_int
 from returns_portal.receiving import services as receiving
+from returns_portal.receiving.documents import render_bin_label
 from returns_portal.receiving.forms import ActionForm, AttachForm, ScanForm, UnidentifiedForm
 from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
+from returns_portal.returns.photos import accept_photos
 
 bp = Blueprint("receiving", __name__, url_prefix="/warehouse")
 STAFF = (Role.WAREHOUSE,)  # admins pass every role check
@@ -108,8 +110,6 @@ def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
     form = ActionForm()
     error = None
     if form.validate_on_submit():
-        from returns_portal.returns.photos import accept_photos
-
         uploads = [f for f in request.files.getlist("photos") if f and f.filename][:5]
         keys, photo_errors = accept_photos({"item": uploads}) if uploads else ({}, {})
         answers = {q.code: request.form.get(f"q-{q.code}") == "yes" for q in questions
@@ -164,8 +164,6 @@ def complete(receipt_id: int) -> BaseResponse:
 @role_required(*STAFF)
 def bin_label(receipt_id: int, item_id: int, kind: str) -> Response:
     """Print the bin label that says where the item goes."""
-    from returns_portal.receiving.documents import render_bin_label
-
     current = _receipt(receipt_id)
     finding = db.session.get(InspectionItem, item_id)
     if finding is None or finding.inspection_id != current.id or not finding.disposition:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from returns_portal.policy.money import format_money
-from returns_portal.refunds import services
+from returns_portal.refunds import credit, services
+from returns_portal.refunds.exports import ExportRangeError, export_csv, parse_range, store_zone
 
 refunds_cli = AppGroup("refunds", help="Reconcile refunds with the payment provider.")
 
@@ -18,8 +21,6 @@ refunds_cli = AppGroup("refunds", help="Reconcile refunds with the payment provi
               help="Only settle 'submitted' refunds older than this.")  # fmt: skip
 def reconcile_command(after_minutes: int) -> None:
     """Settle refunds whose outcome was lost and retry failed ones; safe to run any time."""
-    from datetime import timedelta
-
     report = services.reconcile(timedelta(minutes=after_minutes))
     click.echo(
         f"{report.settled} settled from the provider, {report.retried} retried, "
@@ -52,8 +53,6 @@ credit_cli = AppGroup("credit", help="Store credit: look up codes and write off 
 @click.argument("code_or_email")
 def show_command(code_or_email: str) -> None:
     """Show a code's balance, or every code of a customer (by e-mail)."""
-    from returns_portal.refunds import credit
-
     codes = (
         credit.customer_codes(code_or_email)
         if "@" in code_or_email
@@ -74,9 +73,22 @@ def show_command(code_or_email: str) -> None:
 @credit_cli.command("expire")
 def expire_command() -> None:
     """Write off the balance of every expired code (once per code; safe to run any time)."""
-    from returns_portal.refunds import credit
-
     written_off = credit.expire()
     for code, amount, currency in written_off:
         click.echo(f"{code}: {format_money(amount, currency)} expired")
     click.echo(f"{len(written_off)} code(s) expired.")
+
+
+@refunds_cli.command("export")
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD (store time).")
+@click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD (included).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The CSV file to write.")  # fmt: skip
+def export_command(start: str, end: str, output: Path) -> None:
+    """Write refunds created between two days as CSV: one row per line and deduction."""
+    try:
+        first, last = parse_range(start, end)
+    except ExportRangeError as exc:
+        raise click.BadParameter(str(exc)) from None
+    output.write_text(export_csv(first, last, store_zone()), encoding="utf-8", newline="")
+    click.echo(f"Wrote {output}.")

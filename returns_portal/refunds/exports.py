@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import click
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -27,7 +25,6 @@ from returns_portal.orders.models import Order, OrderLine
 from returns_portal.policy import Reason
 from returns_portal.policy.money import ZERO_DECIMAL_CURRENCIES, format_money, minor_digits
 from returns_portal.receiving.models import Inspection
-from returns_portal.refunds.cli import refunds_cli
 from returns_portal.refunds.models import Refund, RefundStatus
 from returns_portal.refunds.services import approvals_needed
 from returns_portal.refunds.settlement import PART_OF_METHOD, part_entries
@@ -525,20 +522,3 @@ def export_csv(first: date, last: date, zone: ZoneInfo) -> str:
 def store_zone() -> ZoneInfo:
     """Return the store's time zone, in which export days start and end."""
     return ZoneInfo(current_app.config["STORE_TIMEZONE"])
-
-
-# The `refunds` group is the one `flask refunds reconcile` lives in (refunds/cli.py); this
-# module is imported by the finance views when the app is built, which adds the command.
-@refunds_cli.command("export")
-@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD (store time).")
-@click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD (included).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The CSV file to write.")  # fmt: skip
-def export_command(start: str, end: str, output: Path) -> None:
-    """Write refunds created between two days as CSV: one row per line and deduction."""
-    try:
-        first, last = parse_range(start, end)
-    except ExportRangeError as exc:
-        raise click.BadParameter(str(exc)) from None
-    output.write_text(export_csv(first, last, store_zone()), encoding="utf-8", newline="")
-    click.echo(f"Wrote {output}.")

@@ -27,6 +27,7 @@ from returns_portal.refunds.forms import (
 )
 from returns_portal.refunds.models import Refund, RefundStatus
 from returns_portal.refunds.settlement import PART_OF_METHOD
+from returns_portal.storage import storage
 
 bp = Blueprint("refunds", __name__, url_prefix="/finance")
 FINANCE = (Role.FINANCE,)  # admins pass every role check
@@ -113,8 +114,6 @@ PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "w
 @role_required(*FINANCE)
 def photo(refund_id: int, key: str) -> Response:
     """Serve one photo of the refund's items (the customer's or the warehouse's), no other."""
-    from returns_portal.storage import storage
-
     refund = _refund(refund_id)
     allowed = {k for finding in exports.refund_file(refund).findings for k in finding.photos}
     if key not in allowed:

@@ -17,16 +17,15 @@ from returns_portal.documents import (
 )
 from returns_portal.returns.models import Return
 from returns_portal.returns.reasons import reason_label
+from returns_portal.shipping.services import (
+    customer_address,
+    live_shipment,
+    service_rate,
+    warehouse_address,
+)
 
 
 def _label_data(rma: Return) -> LabelData:
-    from returns_portal.shipping.services import (
-        customer_address,
-        live_shipment,
-        service_rate,
-        warehouse_address,
-    )
-
     shipment = live_shipment(rma)
     if shipment is None:
         raise LookupError("no live shipment")
@@ -50,8 +49,6 @@ def _label_data(rma: Return) -> LabelData:
 
 
 def _slip_data(rma: Return) -> PackingSlipData:
-    from returns_portal.shipping.services import warehouse_address
-
     lines = {line.id: line for line in rma.order.lines}
     items = tuple(
         SlipItem(

@@ -31,9 +31,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from returns_portal.api.errors import error as api_error
 from returns_portal.extensions import limiter
-from returns_portal.returns import links, services
+from returns_portal.receiving.services import proposed_refund, refund_due_by
+from returns_portal.refunds.services import customer_money
+from returns_portal.returns import services
+from returns_portal.returns.documents import render_return_document
 from returns_portal.returns.forms import LookupForm, StepForm, parse_items
 from returns_portal.returns.models import Return
+from returns_portal.returns.photos import accept_photos, discard_photos
+from returns_portal.shipping.services import live_shipment, rates_for, service_rate
 from returns_portal.types import utcnow
 
 bp = Blueprint("returns", __name__)
@@ -175,8 +180,6 @@ def lookup() -> str | BaseResponse:
 @order_required
 def items() -> str | BaseResponse:
     """Choose the items to return, how many, and why."""
-    from returns_portal.returns.photos import accept_photos, discard_photos
-
     context = services.order_context(g.order)
     choices = services.line_choices(context, utcnow())
     form = StepForm()
@@ -215,8 +218,6 @@ def items() -> str | BaseResponse:
 @order_required
 def options() -> str | BaseResponse:
     """Choose refund, store credit or exchange per item, and how to send the parcel."""
-    from returns_portal.shipping.services import rates_for
-
     if not g.draft.items:
         return redirect(url_for("returns.items"))
     context = services.order_context(g.order)
@@ -259,8 +260,6 @@ def options() -> str | BaseResponse:
 
 
 def _label_cost() -> int | None:
-    from returns_portal.shipping.services import rates_for
-
     rate = rates_for(g.order).get(f"{g.draft.carrier}:{g.draft.service}")
     return rate.amount if rate else None
 
@@ -312,7 +311,7 @@ def _visible_return(number: str) -> Return:
         access.get("order") == rma.order.number and float(access.get("until", 0)) >= time.time()
     ) or rma.number in session.get(RETURNS_SEEN, [])
     token = request.args.get("t")
-    if not allowed and token and links.return_from_link_token(token) == rma.number:
+    if not allowed and token and services.return_from_link_token(token) == rma.number:
         session[RETURNS_SEEN] = [*session.get(RETURNS_SEEN, [])[-9:], rma.number]
         allowed = True
     if not allowed:
@@ -323,10 +322,6 @@ def _visible_return(number: str) -> Return:
 @bp.get("/returns/<number>")
 def track(number: str) -> str:
     """Show the return's timeline, next step, documents and refund due date."""
-    from returns_portal.receiving.services import proposed_refund, refund_due_by
-    from returns_portal.refunds.services import customer_money
-    from returns_portal.shipping.services import live_shipment, service_rate
-
     rma = _visible_return(number)
     shipment = live_shipment(rma)
     refund = proposed_refund(rma)
@@ -369,8 +364,6 @@ def cancel(number: str) -> str | BaseResponse:
 @bp.get("/returns/<number>/<any('label.pdf', 'label.zpl', 'slip.pdf', 'qr.svg'):document>")
 def document(number: str, document: str) -> Response:
     """Download the return's label (PDF or ZPL), packing slip or drop-off QR code."""
-    from returns_portal.returns.documents import render_return_document
-
     rma = _visible_return(number)
     body, mimetype = render_return_document(rma, document)
     response = Response(body, mimetype=mimetype)

@@ -22,6 +22,7 @@ from returns_portal.shipping.carriers import (
     carriers_from_config,
 )
 from returns_portal.shipping.models import Shipment
+from returns_portal.store.services import ensure_store
 from returns_portal.types import utcnow
 
 # A typical parcel of returned goods; carriers price by weight bands above it.
@@ -46,7 +47,6 @@ def carriers() -> dict[str, Carrier]:
 
 def warehouse_address() -> Address:
     """Return the address returns are sent to, from the store settings."""
-    from returns_portal.store.services import ensure_store
 
     # A store saved before it had a returns address falls back to the configured one.
     data: dict[str, Any] = ensure_store().return_address or dict(

@@ -127,7 +127,7 @@ def test_an_unanswered_check_is_refused_with_a_message(worker, rma):
 def test_the_customer_sees_received_and_the_refund_due_date(worker, rma, app):
     url = receipt_url(worker.post("/warehouse/scan", data={"code": rma.number}))
     customer = app.test_client()
-    from returns_portal.returns.links import signed_link_token
+    from returns_portal.returns.services.links import signed_link_token
 
     with app.test_request_context():
         token = signed_link_token(rma)

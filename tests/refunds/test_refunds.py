@@ -204,7 +204,7 @@ def test_a_paid_refund_is_mailed_and_shown_to_the_customer(app, session, gateway
     from email import message_from_bytes
     from pathlib import Path
 
-    from returns_portal.returns.links import signed_link_token
+    from returns_portal.returns.services.links import signed_link_token
 
     paid_order()
     refund = proposed_refund()
@@ -256,7 +256,7 @@ def test_auto_approval_holds_back_a_refund_whose_inspection_found_a_problem(sess
 def test_the_store_credit_balance_is_the_sum_of_the_ledger_and_shows_to_the_customer(
     app, session, gateway, finance
 ):
-    from returns_portal.returns.links import signed_link_token
+    from returns_portal.returns.services.links import signed_link_token
 
     paid_order()
     refund = proposed_refund()
@@ -300,7 +300,7 @@ def test_a_denied_refund_tells_the_customer_why_by_mail_and_on_the_return_page(
     from email import message_from_bytes
     from pathlib import Path
 
-    from returns_portal.returns.links import signed_link_token
+    from returns_portal.returns.services.links import signed_link_token
 
     paid_order()
     refund = proposed_refund()

@@ -173,13 +173,14 @@ def newest_mail(app):
 
 
 def test_the_customer_gets_the_code_by_mail_and_on_the_return_page(app, code):
+    from returns_portal.refunds.models import Refund
     from returns_portal.returns.models import Return
-    from returns_portal.returns.links import signed_link_token
+    from returns_portal.returns.services.links import signed_link_token
 
     body = newest_mail(app).get_payload(decode=True).decode()
     assert code in body and "Use it by" in body
     entry = db.session.scalar(select(StoreCreditEntry).where(StoreCreditEntry.code == code))
-    rma = db.session.get(Return, db.session.get(refunds.Refund, entry.refund_id).return_id)
+    rma = db.session.get(Return, db.session.get(Refund, entry.refund_id).return_id)
     with app.test_request_context():
         token = signed_link_token(rma)
     page = app.test_client().get(f"/returns/{rma.number}?t={token}").text

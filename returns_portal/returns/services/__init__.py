@@ -1,0 +1,76 @@
+"""Customer returns: one module per job; callers import them from here.
+
+- draft: find the order, decide its lines, put a return together (nothing stored yet);
+- lifecycle: open a confirmed return with its label, move it through its statuses, cancel
+  it, and tell its timeline;
+- links: signed links that open a return's page without a session.
+"""
+
+from returns_portal.returns.services.draft import (
+    Draft,
+    DraftItem,
+    LineChoice,
+    OrderContext,
+    SubmittedItem,
+    build_request,
+    choose_items,
+    choose_resolutions,
+    draft_errors,
+    draft_settlement,
+    estimate,
+    exchange_options,
+    find_order,
+    line_choices,
+    load_customer_order,
+    order_context,
+)
+from returns_portal.returns.services.lifecycle import (
+    CANCELLABLE,
+    TRANSITIONS,
+    IllegalTransition,
+    ReturnError,
+    TimelineEntry,
+    cancel_return,
+    find_by_token,
+    load_return,
+    new_rma_number,
+    open_return,
+    shipments_of,
+    timeline,
+    transition,
+)
+from returns_portal.returns.services.links import return_from_link_token, signed_link_token
+
+__all__ = [
+    "CANCELLABLE",
+    "TRANSITIONS",
+    "Draft",
+    "DraftItem",
+    "IllegalTransition",
+    "LineChoice",
+    "OrderContext",
+    "ReturnError",
+    "SubmittedItem",
+    "TimelineEntry",
+    "build_request",
+    "cancel_return",
+    "choose_items",
+    "choose_resolutions",
+    "draft_errors",
+    "draft_settlement",
+    "estimate",
+    "exchange_options",
+    "find_by_token",
+    "find_order",
+    "line_choices",
+    "load_customer_order",
+    "load_return",
+    "new_rma_number",
+    "open_return",
+    "order_context",
+    "return_from_link_token",
+    "shipments_of",
+    "signed_link_token",
+    "timeline",
+    "transition",
+]
