@@ -15,7 +15,14 @@ from returns_portal.accounts.services import create_user, find_user
 from returns_portal.extensions import db
 from returns_portal.orders.models import StockLevel
 from returns_portal.orders.services import load_order, upsert_order
-from returns_portal.refunds.gateway import payment_gateway
+from returns_portal.refunds.gateway import (
+    FakeGateway,
+    GatewayError,
+    PaymentGateway,
+    PaymentRecord,
+    StripeGateway,
+    payment_gateway,
+)
 from returns_portal.store.services import active_policy_version, ensure_store, save_policy
 from returns_portal.types import utcnow
 
@@ -264,7 +271,9 @@ def seed_demo(
         record = gateway.get_payment(payment.reference) if payment is not None else None
         if record is None or record.amount != amount:
             # The payment server forgot it (localstripe keeps nothing between runs): pay again.
-            record = gateway.create_payment(amount, "CNY", {"order_number": document["number"]})
+            record = pay_with_test_card(
+                gateway, amount, "CNY", {"order_number": document["number"]}
+            )
             created_payments += 1
         document["payments"] = [{"reference": record.reference, "amount": record.amount,
                                  "captured_at": document["placed_at"]}]  # fmt: skip
@@ -274,3 +283,42 @@ def seed_demo(
     db.session.commit()
     example = demo_order(1, now)
     return SeedSummary(count, created_payments, example["number"], example["email"])
+
+
+def pay_with_test_card(
+    gateway: PaymentGateway, amount: int, currency: str, metadata: dict[str, str]
+) -> PaymentRecord:
+    """Capture a payment as a shop's checkout would, for demo data and tests: with Stripe's
+    documented test card (test keys and localstripe take it, live keys refuse it)."""
+    if isinstance(gateway, FakeGateway):
+        return gateway.create_payment(amount, currency, metadata)
+    if not isinstance(gateway, StripeGateway):
+        raise GatewayError("Demo payments need the Stripe adapter or the fake.")
+    import stripe  # as in the adapter: only when Stripe is really used
+
+    try:
+        method = gateway.client.v1.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034,
+                         "cvc": "123"},
+            }
+        )  # fmt: skip
+        intent = gateway.client.v1.payment_intents.create(
+            # Card only and confirmed at once; the library's typed params omit
+            # payment_method_types, which the API (and localstripe) still take.
+            params={
+                "amount": amount,
+                "currency": currency.lower(),
+                "payment_method": method.id,
+                "payment_method_types": ["card"],
+                "confirm": True,
+                "metadata": metadata,
+            }
+        )
+    except stripe.StripeError as exc:
+        raise GatewayError(f"Stripe refused the payment: {exc.user_message or exc}") from exc
+    record = gateway.get_payment(intent.id)
+    if record is None:
+        raise GatewayError(f"Stripe does not know the payment it just made ({intent.id}).")
+    return record

@@ -99,10 +99,6 @@ class PaymentGateway(Protocol):
         """Confirm a prepared payment, taking the money; report its status."""
         ...
 
-    def create_payment(self, amount: int, currency: str, metadata: dict[str, str]) -> PaymentRecord:
-        """Capture a test card payment (demo data and tests only)."""
-        ...
-
     def get_payment(self, reference: str) -> PaymentRecord | None:
         """Return the payment, or None when the provider does not know it."""
         ...
@@ -144,35 +140,10 @@ class StripeGateway:
         addresses = {"api": api_base} if api_base else None
         self._client = stripe.StripeClient(api_key, base_addresses=addresses, max_network_retries=2)  # type: ignore[arg-type]
 
-    def create_payment(self, amount: int, currency: str, metadata: dict[str, str]) -> PaymentRecord:
-        try:
-            # Stripe's documented test card; only test keys and localstripe accept it.
-            method = self._client.v1.payment_methods.create(
-                params={
-                    "type": "card",
-                    "card": {
-                        "number": "4242424242424242",
-                        "exp_month": 12,
-                        "exp_year": 2034,
-                        "cvc": "123",
-                    },
-                }
-            )
-            intent = self._client.v1.payment_intents.create(
-                # Card only and confirmed at once; the library's typed params omit
-                # payment_method_types, which the API (and localstripe) still take.
-                params={  # type: ignore[typeddict-unknown-key]
-                    "amount": amount,
-                    "currency": currency.lower(),
-                    "payment_method": method.id,
-                    "payment_method_types": ["card"],
-                    "confirm": True,
-                    "metadata": metadata,
-                }
-            )
-        except self._stripe.StripeError as exc:
-            raise GatewayError(f"Stripe refused the payment: {exc.user_message or exc}") from exc
-        return _record(intent.to_dict())
+    @property
+    def client(self) -> Any:
+        """The library's client, for what the portal itself never does (demo payments)."""
+        return self._client
 
     def refund(self, payment: str, amount: int, key: str) -> RefundRecord:
         try:
@@ -270,6 +241,7 @@ class FakeGateway:
         self.lost_replies = 0  # tests: this many refunds are made but their reply is lost
 
     def create_payment(self, amount: int, currency: str, metadata: dict[str, str]) -> PaymentRecord:
+        """Tests and demo data: a captured card payment, as the shop's checkout would make."""
         if amount <= 0:
             raise GatewayError("The amount must be positive.")
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from returns_portal.accounts.services import create_user
+from returns_portal.orders.demo import pay_with_test_card
 from returns_portal.orders.services import upsert_order
 from returns_portal.receiving import services as receiving
 from returns_portal.refunds.gateway import payment_gateway
@@ -19,8 +20,8 @@ def paid_order(number: str = "1001") -> str:
     """Store the recent order, paid through the app's gateway; return the payment reference."""
     document = recent_order_document(number)
     total = sum(line["unit_price"] * line["quantity"] for line in document["lines"])
-    payment = payment_gateway().create_payment(
-        total, document["currency"], {"order_number": number}
+    payment = pay_with_test_card(
+        payment_gateway(), total, document["currency"], {"order_number": number}
     )
     document["payments"] = [{"reference": payment.reference, "amount": payment.amount}]
     upsert_order(document)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from returns_portal.orders.demo import pay_with_test_card
 from returns_portal.refunds.gateway import (
     FakeGateway,
     GatewayError,
@@ -22,7 +23,7 @@ def gateway(request) -> PaymentGateway:
 
 
 def test_a_payment_is_captured_for_its_amount_and_currency(gateway):
-    record = gateway.create_payment(12900, "CNY", {"order_number": "1001"})
+    record = pay_with_test_card(gateway, 12900, "CNY", {"order_number": "1001"})
     assert record.status == "succeeded"
     assert record.amount == 12900
     assert record.currency == "CNY"
@@ -30,7 +31,7 @@ def test_a_payment_is_captured_for_its_amount_and_currency(gateway):
 
 
 def test_a_payment_can_be_looked_up_by_its_reference(gateway):
-    record = gateway.create_payment(5000, "CNY", {"order_number": "1002"})
+    record = pay_with_test_card(gateway, 5000, "CNY", {"order_number": "1002"})
     found = gateway.get_payment(record.reference)
     assert found is not None
     assert (found.reference, found.amount, found.currency) == (record.reference, 5000, "CNY")
@@ -41,7 +42,7 @@ def test_an_unknown_payment_is_none(gateway):
 
 
 def test_a_refund_carries_the_portal_s_key_and_can_be_found_by_it(gateway):
-    payment = gateway.create_payment(12900, "CNY", {"order_number": "1003"})
+    payment = pay_with_test_card(gateway, 12900, "CNY", {"order_number": "1003"})
     refund = gateway.refund(payment.reference, 2900, "key-1003-a")
     assert (refund.payment, refund.amount, refund.currency, refund.key) == (
         payment.reference,
@@ -55,7 +56,7 @@ def test_a_refund_carries_the_portal_s_key_and_can_be_found_by_it(gateway):
 
 
 def test_partial_refunds_are_all_listed(gateway):
-    payment = gateway.create_payment(10000, "CNY", {"order_number": "1004"})
+    payment = pay_with_test_card(gateway, 10000, "CNY", {"order_number": "1004"})
     first = gateway.refund(payment.reference, 1000, "k1")
     second = gateway.refund(payment.reference, 2000, "k2")
     assert {r.reference for r in gateway.list_refunds(payment.reference)} == {
@@ -65,7 +66,7 @@ def test_partial_refunds_are_all_listed(gateway):
 
 
 def test_a_prepared_charge_takes_no_money_until_confirmed(gateway):
-    payment = gateway.create_payment(8900, "CNY", {"order_number": "1005"})
+    payment = pay_with_test_card(gateway, 8900, "CNY", {"order_number": "1005"})
     prepared = gateway.prepare_charge(payment.reference, 1000, "charge-1005")
     assert prepared.reference != payment.reference
     assert prepared.status != "succeeded"
@@ -82,7 +83,7 @@ def test_a_prepared_charge_takes_no_money_until_confirmed(gateway):
 
 
 def test_a_succeeded_charge_cannot_be_confirmed_again(gateway):
-    payment = gateway.create_payment(8900, "CNY", {"order_number": "1006"})
+    payment = pay_with_test_card(gateway, 8900, "CNY", {"order_number": "1006"})
     prepared = gateway.prepare_charge(payment.reference, 500, "charge-1006")
     gateway.confirm_charge(prepared.reference)
     with pytest.raises(GatewayError):
@@ -90,7 +91,7 @@ def test_a_succeeded_charge_cannot_be_confirmed_again(gateway):
 
 
 def test_a_payment_s_refunds_hold_what_was_refunded_and_decide_by_the_paid_one(gateway):
-    payment = gateway.create_payment(10000, "CNY", {"order_number": "1007"})
+    payment = pay_with_test_card(gateway, 10000, "CNY", {"order_number": "1007"})
     gateway.refund(payment.reference, 3000, "k-1007")
     listed = gateway.list_refunds(payment.reference)
     assert held(listed) == 3000

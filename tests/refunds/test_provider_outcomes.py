@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from returns_portal.extensions import db
+from returns_portal.orders.demo import pay_with_test_card
 from returns_portal.refunds import services as refunds
 from returns_portal.refunds.gateway import (
     FakeGateway,
@@ -62,7 +63,7 @@ def fake(app, session, monkeypatch) -> FakeGateway:
 
 def test_the_stripe_gateway_does_not_resend_a_refund_whose_reply_was_lost(localstripe_url, proxy):
     direct = StripeGateway("sk_test_lost_reply", localstripe_url)
-    payment = direct.create_payment(50000, "CNY", {"order_number": "lost-1"})
+    payment = pay_with_test_card(direct, 50000, "CNY", {"order_number": "lost-1"})
     proxy.drop("POST", "/v1/refunds", times=3)
     with pytest.raises(RefundOutcomeUnknown):
         StripeGateway("sk_test_lost_reply", proxy.url).refund(payment.reference, 50000, "k-lost-1")
