@@ -11,18 +11,23 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
 export FLASK_APP := returns_portal
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test test-sqlite test-postgres lint imports format typecheck migrate upgrade worker seed bench clean translations messages
+.PHONY: help install lock system-deps run test test-sqlite test-postgres lint imports format typecheck migrate upgrade worker seed bench clean translations messages
 
 help: ## List every command
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the portal with its dev tools
+install: $(STAMP) ## Create .venv and install the portal with its dev tools (pinned, hashed)
+
+lock: $(STAMP) ## Re-pin every dependency, with hashes, into requirements.lock (after editing pyproject.toml)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra dev --extra production --extra demo \
+	  -o requirements.lock pyproject.toml
 
 system-deps: ## Install the Debian packages the tests need (chromium, CJK fonts)
 	@if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \

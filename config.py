@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("RETURNS_PORTAL_INSTANCE", BASE_DIR / "instance"))
+# A source checkout keeps its instance/ folder beside this file; an installed portal (a
+# wheel, where this file sits in site-packages) uses instance/ in the working directory.
+_CHECKOUT = (BASE_DIR / "pyproject.toml").is_file()
+INSTANCE_DIR = Path(
+    os.environ.get("RETURNS_PORTAL_INSTANCE", (BASE_DIR if _CHECKOUT else Path.cwd()) / "instance")
+)
 
 
 class Config:

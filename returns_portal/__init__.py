@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 
 from returns_portal.extensions import babel, csrf, db, limiter, login, migrate
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> str:
+    """Find templates/, static/ or migrations/: inside the package when installed from a
+    wheel (the build puts them there), else beside it in a source checkout."""
+    inside = PACKAGE_DIR / name
+    return str(inside if inside.is_dir() else PACKAGE_DIR.parent / name)
 
 
 def select_locale() -> str | None:
@@ -29,8 +40,6 @@ def select_locale() -> str | None:
 
 def create_app(config_class: type | None = None, default_env: str = "development") -> Flask:
     """Build the app for `config_class`, or for RETURNS_PORTAL_ENV (else `default_env`)."""
-    from pathlib import Path
-
     from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
     if config_class is None:
@@ -41,7 +50,12 @@ def create_app(config_class: type | None = None, default_env: str = "development
     if issubclass(config_class, ProductionConfig):
         config_class.check()
 
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=resource_dir("templates"),
+        static_folder=resource_dir("static"),
+    )
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY") and app.config.get("SECRET_KEY_FILE"):
@@ -57,7 +71,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
     migrate.init_app(
         app,
         db,
-        directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+        directory=resource_dir("migrations"),
         render_as_batch=True,
         compare_type=True,
     )

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, g, has_app_context
+from flask.globals import app_ctx
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session
 from sqlalchemy import create_engine, text
@@ -119,13 +120,13 @@ def session(app: Flask) -> Iterator[object]:
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        # Built from SQLAlchemy's public API; scoped per thread, as each thread of a test
-        # (a concurrent click, a worker) has its own app context and so its own session.
+        # Built from SQLAlchemy's public API and, like Flask-SQLAlchemy's own, one session
+        # per app context: a request in a context of its own sees committed changes afresh.
         factory = sessionmaker(
             class_=BoundSession, db=db, query_cls=db.Query, bind=connection,
             join_transaction_mode="create_savepoint",
         )  # fmt: skip
-        db.session = scoped_session(factory)
+        db.session = scoped_session(factory, scopefunc=lambda: id(app_ctx._get_current_object()))
         try:
             yield db.session
         finally:
