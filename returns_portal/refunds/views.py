@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from returns_portal.accounts.access import role_required
 from returns_portal.accounts.models import Role, User
-from returns_portal.extensions import db
 from returns_portal.inputs import parse_int
 from returns_portal.refunds import exports
 from returns_portal.refunds import services as refunds
@@ -44,7 +43,7 @@ def _user() -> User:
 
 
 def _refund(refund_id: int) -> Refund:
-    refund = db.session.get(Refund, refund_id)
+    refund = refunds.get_refund(refund_id)
     if refund is None:
         abort(404)
     return refund

@@ -31,14 +31,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from returns_portal.api.errors import error as api_error
 from returns_portal.extensions import limiter
-from returns_portal.receiving.services import proposed_refund, refund_due_by
-from returns_portal.refunds.services import customer_money
-from returns_portal.returns import services
+from returns_portal.returns import pages, services
 from returns_portal.returns.documents import render_return_document
 from returns_portal.returns.forms import LookupForm, StepForm, parse_items
 from returns_portal.returns.models import Return
 from returns_portal.returns.photos import accept_photos, discard_photos
-from returns_portal.shipping.services import live_shipment, rates_for, service_rate
+from returns_portal.shipping.services import rates_for
 from returns_portal.types import utcnow
 
 bp = Blueprint("returns", __name__)
@@ -241,22 +239,10 @@ def options() -> str | BaseResponse:
         _save_draft()
         if not errors:
             return redirect(url_for("returns.review"))
-    by_line = {c.line.line_ref: c for c in choices}
-    chosen = [(item, by_line[item.line_id]) for item in g.draft.items if item.line_id in by_line]
-    cheapest = next(iter(rates)) if rates else ""
-    # Priced with a real carrier rate: free only if the policy waives the label's cost.
-    probe_cost = rates[cheapest].amount if rates else None
-    estimate = services.estimate(context, g.draft, utcnow(), probe_cost)
-    shipping_free = not any(d.code == "return_label_cost" for d in estimate.refund.deductions)
+    page = pages.options_page(context, choices, g.draft, rates, utcnow())
     return render_template(
-        "returns/options.html", order=g.order, chosen=chosen, draft=g.draft, rates=rates,
-        selected_rate=f"{g.draft.carrier}:{g.draft.service}" if g.draft.carrier else cheapest,
-        shipping_free=shipping_free, exchange_options=services.exchange_options,
-        bonus_percent=int(
-            context.rules.document["resolutions"].get("store_credit_bonus_percent") or 0
-        ),
-        form=form, errors=errors,
-    )  # fmt: skip
+        "returns/options.html", **pages.context_of(page), draft=g.draft, form=form, errors=errors
+    )
 
 
 def _label_cost() -> int | None:
@@ -322,20 +308,9 @@ def _visible_return(number: str) -> Return:
 @bp.get("/returns/<number>")
 def track(number: str) -> str:
     """Show the return's timeline, next step, documents and refund due date."""
-    rma = _visible_return(number)
-    shipment = live_shipment(rma)
-    refund = proposed_refund(rma)
-    parts = customer_money(rma)
+    page = pages.track_page(_visible_return(number))
     return render_template(
-        "returns/track.html", rma=rma, shipment=shipment,
-        rate=service_rate(rma.order, shipment.carrier, shipment.service) if shipment else None,
-        # After inspection the proposal (due date counted from receipt) replaces the estimate.
-        breakdown=(refund.breakdown if refund else rma.estimate).get("refund", {}),
-        due_by=refund_due_by(rma), parts=parts,
-        # Only this return's own credit, its code masked: whoever opens the page (a guessed
-        # postal code, a forwarded link) can't spend it. The full code is in the owner's mail.
-        codes=[part.code for part in parts if part.code is not None],
-        timeline=services.timeline(rma), cancellable=rma.status in services.CANCELLABLE,
+        "returns/track.html", **pages.context_of(page),
         confirmed=request.args.get("confirmed") == "1", form=StepForm(),
     )  # fmt: skip
 

@@ -31,6 +31,7 @@ from returns_portal.refunds.services.provider_events import handle_provider_even
 from returns_portal.refunds.services.queries import (
     MoneyPart,
     customer_money,
+    get_refund,
     return_refunds,
     store_credit_balance,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "auto_approve",
     "customer_money",
     "deny_refund",
+    "get_refund",
     "handle_provider_event",
     "propose_settlement",
     "reconcile",

@@ -20,6 +20,10 @@ from returns_portal.refunds.settlement import settlement_for
 from returns_portal.returns.models import Return
 
 
+def get_refund(refund_id: int) -> Refund | None:
+    return db.session.get(Refund, refund_id)
+
+
 def return_refunds(return_id: int) -> list[Refund]:
     """Return the refund rows a return settled in (card, store credit, exchange charge)."""
     return list(
