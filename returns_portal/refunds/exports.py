@@ -472,10 +472,7 @@ def _entries(refund: Refund, by_ref: dict[str, OrderLine]) -> Iterator[tuple[str
         yield "adjustment", "Adjusted by finance", refund.amount - int(money["total"])
 
 
-PART_WORDS = {
-    "shipping": "Shipping refunded",
-    "exchange_paid_from_credit": "Exchange difference paid from the store credit due",
-}
+PART_WORDS = {"shipping": "Shipping refunded"}
 
 
 def _part_entries(
@@ -491,9 +488,12 @@ def _part_entries(
         for d in money.get("deductions", [])
     }
     quantities = {str(line["line_id"]): line.get("quantity", 0) for line in money.get("lines", [])}
-    entries = part_entries(
-        money, settlement.get("exchange_prices") or {}, PART_OF_METHOD[refund.method]
-    )
+    prices = settlement.get("exchange_prices") or {}
+    entries = part_entries(money, prices, PART_OF_METHOD[refund.method])
+    if not entries and refund.method == "original_payment":
+        # A return that settles to nothing keeps a zero card row; its lines (all in the
+        # credit part, which came to nothing too) say why, so the refund is in the export.
+        entries = part_entries(money, prices, "credit")
     total = 0
     for code, line_id, amount in entries:
         total += amount

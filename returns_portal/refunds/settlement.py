@@ -11,8 +11,12 @@ money then goes three ways:
   out of the store credit due, and only what is still missing is charged.
 
 Refunded delivery and deductions that belong to no line (a return label, a broken
-free-shipping threshold) settle against the card part first. Whatever the split, the parts
-add up: card + credit - charge = the policy's total - the price of the new items.
+free-shipping threshold, an unreturned gift) settle against the card part first. Whatever
+the split, the parts add up: card + credit - charge = the policy's total - the price of the
+new items. Each part is explained by entries of the kinds it is made of (a line, a deduction
+by its code, refunded delivery, new items): when the credit or a charge takes over what the
+card part owes, the card part's entries move with it, so a label cost paid out of the
+credit reads as the label cost, never as an exchange difference.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ PART_OF_METHOD = {"original_payment": "card", "store_credit": "credit", "exchang
 
 Entry = tuple[str, str | None, int]  # (line id or cost code, line id or None, signed amount)
 
+# Deductions that are costs of the whole return even when their line is returned too: an
+# unreturned gift is charged on the gift's line, but it is not taken from that line's value
+# (a free gift's is 0), so it must not make the line's part negative.
+RETURN_COSTS = frozenset({"gift_not_returned"})
+
 
 def _split(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> dict[str, Any]:
     """Work out each part with the entries that explain it (each part's entries add up)."""
@@ -60,7 +69,7 @@ def _split(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> dic
     credit: list[Entry] = []
     line_deductions: dict[str, list[Mapping[str, Any]]] = {}
     for deduction in refund.get("deductions", []):
-        if deduction.get("line_id") is not None:
+        if deduction.get("line_id") is not None and deduction.get("code") not in RETURN_COSTS:
             line_deductions.setdefault(str(deduction["line_id"]), []).append(deduction)
     exchange_value = price = 0
     for line in refund.get("lines", []):
@@ -83,22 +92,32 @@ def _split(refund: Mapping[str, Any], exchange_prices: Mapping[str, int]) -> dic
     priced = {str(line["line_id"]) for line in refund.get("lines", [])}
     for deduction in refund.get("deductions", []):
         line_id = deduction.get("line_id")
+        code = str(deduction["code"])
         if line_id is None:
-            card.append((str(deduction["code"]), None, -int(deduction["amount"])))
-        elif str(line_id) not in priced:
+            card.append((code, None, -int(deduction["amount"])))
+        elif str(line_id) not in priced or code in RETURN_COSTS:
             # A deduction on a line that is not itself returned (an unreturned gift is
             # charged on the gift's line) settles like a cost of the whole return; dropping
             # it would pay out more than the policy's total.
-            card.append((str(deduction["code"]), str(line_id), -int(deduction["amount"])))
+            card.append((code, str(line_id), -int(deduction["amount"])))
+    if sum(amount for *_rest, amount in credit) < 0:
+        # Deductions beyond the credit lines' own value (the engine caps a line's charges at
+        # its value, so only a future rule could do this) are paid like costs of the return.
+        card, credit = card + credit, []
     card_due = sum(amount for *_rest, amount in card)
-    credit_due = max(sum(amount for *_rest, amount in credit), 0)
+    credit_due = sum(amount for *_rest, amount in credit)
     charge: list[Entry] = []
-    if card_due < 0:  # the customer owes something: take it from the credit due, then charge
-        moved = min(-card_due, credit_due)
-        paid: list[Entry] = [("exchange_paid_from_credit", None, -moved)] if moved else []
-        credit += paid
-        charge = [(code, line_id, -amount) for code, line_id, amount in card] + paid
+    if card_due < 0 and credit_due >= -card_due:
+        # The customer owes what the credit due covers: the credit pays it, and the card
+        # part's entries (new items, costs, what came back) explain the credit with their
+        # own kinds.
+        credit += card
         card = []
+    elif card_due < 0:
+        # More is owed than the whole credit due: it is all used up and the rest charged;
+        # the charge is explained by every entry, with the signs of money coming in.
+        charge = [(code, line_id, -amount) for code, line_id, amount in card + credit]
+        card, credit = [], []
     return {"card": card, "credit": credit, "charge": charge, "credit_due": credit_due,
             "exchange_value": exchange_value, "price": price}  # fmt: skip
 
