@@ -6,8 +6,10 @@ from collections.abc import Sequence
 
 from returns_portal.policy.facts import OrderFacts
 
-# Currencies whose minor unit is the major unit; everything else is taken to have 2 decimals.
-ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW"})
+# Currencies whose minor unit is the major unit (ISO 4217: no decimals); everything else is
+# taken to have 2. The same set as the pages' money filter (returns_portal/filters.py), so a
+# reason's "VND 380", the CSV's amounts and the page's ₫380 all name the same 380 dong.
+ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK"})
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
