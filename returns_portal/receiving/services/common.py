@@ -1,0 +1,75 @@
+"""What every receiving service shares: the refusal, the staff of a receipt, its expected items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from returns_portal.extensions import db
+from returns_portal.orders.models import OrderLine
+from returns_portal.receiving.models import Inspection, InspectionItem, InspectionStaff
+from returns_portal.returns.models import ReturnItem
+
+
+class ReceivingError(Exception):
+    """A warehouse action the portal refuses; the message is for the worker."""
+
+
+def receipt_for(receipt_id: int) -> Inspection | None:
+    """Return a receipt by id."""
+    return db.session.get(Inspection, receipt_id)
+
+
+def note_staff(receipt: Inspection, actor: str, action: str) -> None:
+    """Remember a staff user's part in a receipt (committed with the step): separation of
+    duties is by user id, never by the actor's name."""
+    user_id = getattr(actor, "user_id", None)
+    if user_id is None:
+        return
+    known = db.session.scalar(
+        select(InspectionStaff.id).where(
+            InspectionStaff.inspection_id == receipt.id,
+            InspectionStaff.user_id == user_id,
+            InspectionStaff.action == action,
+        )
+    )
+    if known is None:
+        db.session.add(InspectionStaff(inspection_id=receipt.id, user_id=user_id, action=action))
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One expected item of a receipt, with what has been counted so far."""
+
+    finding: InspectionItem
+    item: ReturnItem
+    line: OrderLine
+
+    @property
+    def short(self) -> int:
+        return max(0, self.item.quantity - self.finding.received_qty)
+
+
+def expected_items(receipt: Inspection) -> list[Expected]:
+    """Return the receipt's expected items with their order lines."""
+    items = {
+        i.id: i
+        for i in db.session.scalars(
+            select(ReturnItem).where(ReturnItem.return_id == receipt.return_id)
+        )
+    }
+    lines = {
+        line.id: line
+        for line in db.session.scalars(
+            select(OrderLine).where(OrderLine.id.in_([i.order_line_id for i in items.values()]))
+        )
+    }
+    return [
+        Expected(
+            finding,
+            items[finding.return_item_id],
+            lines[items[finding.return_item_id].order_line_id],
+        )
+        for finding in receipt.items
+    ]
