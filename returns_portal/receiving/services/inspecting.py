@@ -28,6 +28,7 @@ from returns_portal.refunds.models import Refund
 from returns_portal.refunds.services import auto_approve, propose_settlement
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.returns.services import order_context, transition
+from returns_portal.returns.services.draft import RequestItem, policy_request
 from returns_portal.shipping.models import Shipment
 from returns_portal.store.models import PolicyVersion
 from returns_portal.store.services import VOID_STATUSES, active_policy
@@ -166,7 +167,8 @@ def return_policy(rma: Return) -> policy.Policy:
 
 
 def return_request(rma: Return) -> policy.ReturnRequest:
-    """Rebuild the policy request the customer made, with units returned before it."""
+    """Rebuild the policy request the customer made, with units returned before it (the
+    same builder as the estimate the customer saw: `returns.services.draft.policy_request`)."""
     refs = {line.id: line.line_ref for line in rma.order.lines}
     earlier = db.session.execute(
         select(ReturnItem.order_line_id, func.sum(ReturnItem.quantity))
@@ -181,21 +183,21 @@ def return_request(rma: Return) -> policy.ReturnRequest:
     shipment = db.session.scalar(
         select(Shipment).where(Shipment.return_id == rma.id).order_by(Shipment.id.desc()).limit(1)
     )
-    return policy.ReturnRequest(
-        requested_at=rma.requested_at,
-        lines=tuple(
-            policy.RequestedLine(
-                line_id=refs[item.order_line_id],
-                quantity=item.quantity,
-                reason=policy.ReturnReason(item.reason),
-                resolution=policy.Resolution(item.resolution),
-                note=item.reason_note,
+    return policy_request(
+        (
+            RequestItem(
+                refs[item.order_line_id],
+                item.quantity,
+                item.reason,
+                item.resolution,
+                item.reason_note,
             )
             for item in rma.items
         ),
-        method=policy.ReturnMethod(rma.method),
-        label_cost=shipment.label_cost if shipment else None,
-        previously_returned={refs[line_id]: int(qty) for line_id, qty in earlier},
+        rma.method,
+        rma.requested_at,
+        shipment.label_cost if shipment else None,
+        {refs[line_id]: int(qty) for line_id, qty in earlier},
     )
 
 

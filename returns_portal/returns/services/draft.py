@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -311,11 +311,32 @@ def choose_resolutions(
     return errors
 
 
-def build_request(draft: Draft, at: datetime, label_cost: int | None, context: OrderContext
-                  ) -> policy.ReturnRequest:  # fmt: skip
-    """Turn the draft into the policy engine's return request."""
+@dataclass(frozen=True)
+class RequestItem:
+    """One item of a return as the policy is asked about it: plain values, the same whether
+    they come from a draft or from a stored return."""
+
+    line_id: str  # the order line's line_ref
+    quantity: int
+    reason: str
+    resolution: str
+    note: str = ""
+
+
+def policy_request(
+    items: Iterable[RequestItem],
+    method: str,
+    requested_at: datetime,
+    label_cost: int | None,
+    previously_returned: Mapping[str, int],
+) -> policy.ReturnRequest:
+    """Build the policy engine's request for a return.
+
+    The one builder for the estimate (from a draft, before the return exists) and for the
+    inspection (from the stored return), so both ask the engine about the same facts.
+    """
     return policy.ReturnRequest(
-        requested_at=at,
+        requested_at=requested_at,
         lines=tuple(
             policy.RequestedLine(
                 line_id=item.line_id,
@@ -324,11 +345,26 @@ def build_request(draft: Draft, at: datetime, label_cost: int | None, context: O
                 resolution=policy.Resolution(item.resolution),
                 note=item.note,
             )
+            for item in items
+        ),
+        method=policy.ReturnMethod(method),
+        label_cost=label_cost,
+        previously_returned=dict(previously_returned),
+    )
+
+
+def build_request(draft: Draft, at: datetime, label_cost: int | None, context: OrderContext
+                  ) -> policy.ReturnRequest:  # fmt: skip
+    """Turn the draft into the policy engine's return request."""
+    return policy_request(
+        (
+            RequestItem(item.line_id, item.quantity, item.reason, item.resolution, item.note)
             for item in draft.items
         ),
-        method=policy.ReturnMethod(draft.method),
-        label_cost=label_cost,
-        previously_returned=context.previously_returned,
+        draft.method,
+        at,
+        label_cost,
+        context.previously_returned,
     )
 
 
