@@ -19,12 +19,14 @@ DISPOSITION_WORDS = {
 }
 
 
-def render_bin_label(receipt: Inspection, finding: InspectionItem, kind: str) -> tuple[bytes, str]:
+def render_bin_label(
+    inspection: Inspection, finding: InspectionItem, kind: str
+) -> tuple[bytes, str]:
     """Render the bin label (bin.pdf or bin.zpl) for one inspected item."""
-    expected = next(e for e in receiving.expected_items(receipt) if e.finding.id == finding.id)
+    expected = next(e for e in receiving.expected_items(inspection) if e.finding.id == finding.id)
     disposition = receiving.Disposition(finding.disposition or "restock")
     data = BinLabelData(
-        rma_number=receipt.rma.number,
+        rma_number=inspection.rma.number,
         sku=expected.line.sku,
         item_name=expected.line.product_name,
         variant=expected.line.variant or "",
@@ -33,8 +35,8 @@ def render_bin_label(receipt: Inspection, finding: InspectionItem, kind: str) ->
         disposition=disposition.value,
         disposition_text=str(DISPOSITION_WORDS[disposition.value]),
         bin_code=f"{receiving.BINS[disposition]}-{finding.grade or 'X'}",
-        inspected_on=(receipt.completed_at or receipt.started_at).date(),
-        inspector=receipt.inspector.split(" ")[-1][:40],
+        inspected_on=(inspection.completed_at or inspection.started_at).date(),
+        inspector=inspection.inspector.split(" ")[-1][:40],
         headings={
             "grade": _("Grade"),
             "qty": _("Qty"),

@@ -14,7 +14,7 @@ from returns_portal.types import JSONType, UTCDateTime, utcnow
 
 
 class Inspection(db.Model):  # type: ignore[name-defined]
-    """The receipt of one return at the warehouse, over one or more parcels."""
+    """The warehouse's inspection of one return, over one or more parcels, until completed."""
 
     __tablename__ = "inspections"
 
@@ -35,7 +35,7 @@ class Inspection(db.Model):  # type: ignore[name-defined]
 
 
 class InspectionStaff(db.Model):  # type: ignore[name-defined]
-    """A staff user who received, scanned, inspected or completed a receipt: none of them
+    """A staff user who received, scanned, inspected or completed an inspection: none of them
     may approve its refund."""
 
     __tablename__ = "inspection_staff"

@@ -27,6 +27,8 @@ from returns_portal.receiving.models import Inspection, InspectionItem, Unidenti
 from returns_portal.returns.photos import accept_photos
 
 bp = Blueprint("receiving", __name__, url_prefix="/warehouse")
+# An inspection's pages keep the path staff know them by, /warehouse/receipts/<id>: the
+# endpoints and parameters use the design's word (receiving.inspection, inspection_id).
 STAFF = (Role.WAREHOUSE,)  # admins pass every role check
 FEEDBACK = "scan_feedback"
 
@@ -36,11 +38,11 @@ def _feedback(kind: str, message: str) -> None:
     session[FEEDBACK] = {"kind": kind, "message": message}
 
 
-def _receipt(receipt_id: int) -> Inspection:
-    receipt = receiving.receipt_for(receipt_id)
-    if receipt is None:
+def _inspection(inspection_id: int) -> Inspection:
+    inspection = receiving.load_inspection(inspection_id)
+    if inspection is None:
         abort(404)
-    return receipt
+    return inspection
 
 
 @bp.route("/scan", methods=["GET", "POST"])
@@ -55,24 +57,26 @@ def scan() -> str | BaseResponse:
             _feedback("bad", _("No return matches %(code)s.", code=code))
             return redirect(url_for("receiving.unidentified", code=code))
         try:
-            receipt = receiving.receive_parcel(rma, current_actor(), code=code)
+            inspection = receiving.receive_parcel(rma, current_actor(), code=code)
         except receiving.ReceivingError as exc:
             _feedback("bad", str(exc))
             return redirect(url_for("receiving.scan"))
-        _feedback("ok", _("Return %(number)s: parcel %(n)d.", number=rma.number, n=receipt.parcels))
-        return redirect(url_for("receiving.receipt", receipt_id=receipt.id))
+        _feedback(
+            "ok", _("Return %(number)s: parcel %(n)d.", number=rma.number, n=inspection.parcels)
+        )
+        return redirect(url_for("receiving.inspection", inspection_id=inspection.id))
     return render_template("receiving/scan.html", form=form, feedback=session.pop(FEEDBACK, None))
 
 
-@bp.get("/receipts/<int:receipt_id>")
+@bp.get("/receipts/<int:inspection_id>")
 @role_required(*STAFF)
-def receipt(receipt_id: int) -> str:
+def inspection(inspection_id: int) -> str:
     """Show what the return should contain, what has been counted, and what is left to do."""
-    current = _receipt(receipt_id)
+    current = _inspection(inspection_id)
     rma = current.rma
     return render_template(
-        "receiving/receipt.html",
-        receipt=current,
+        "receiving/inspection.html",
+        inspection=current,
         rma=rma,
         expected=receiving.expected_items(current),
         refund=receiving.proposed_refund(rma) if current.completed_at else None,
@@ -82,11 +86,11 @@ def receipt(receipt_id: int) -> str:
     )
 
 
-@bp.post("/receipts/<int:receipt_id>/scan")
+@bp.post("/receipts/<int:inspection_id>/scan")
 @role_required(*STAFF)
-def scan_item(receipt_id: int) -> BaseResponse:
-    """Count a scanned item (SKU or GTIN) into the receipt."""
-    current = _receipt(receipt_id)
+def scan_item(inspection_id: int) -> BaseResponse:
+    """Count a scanned item (SKU or GTIN) into the inspection."""
+    current = _inspection(inspection_id)
     form = ScanForm()
     if form.validate_on_submit():
         try:
@@ -95,14 +99,14 @@ def scan_item(receipt_id: int) -> BaseResponse:
             _feedback("bad", str(exc))
         else:
             _feedback("ok" if result.kind == "counted" else "bad", result.message)
-    return redirect(url_for("receiving.receipt", receipt_id=receipt_id))
+    return redirect(url_for("receiving.inspection", inspection_id=inspection_id))
 
 
-@bp.route("/receipts/<int:receipt_id>/items/<int:item_id>", methods=["GET", "POST"])
+@bp.route("/receipts/<int:inspection_id>/items/<int:item_id>", methods=["GET", "POST"])
 @role_required(*STAFF)
-def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
+def inspect(inspection_id: int, item_id: int) -> str | BaseResponse:
     """Answer the item's checklist, grade it and choose where it goes."""
-    current = _receipt(receipt_id)
+    current = _inspection(inspection_id)
     expected = next((e for e in receiving.expected_items(current) if e.finding.id == item_id), None)
     if expected is None:
         abort(404)
@@ -122,7 +126,7 @@ def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
                 raise receiving.ReceivingError(
                     _("Enter the diminished value as a whole number of minor units, e.g. 1500.")
                 )
-            receiving.record_findings(
+            receiving.record_inspection(
                 current, expected.finding, answers, request.form.get("grade", ""),
                 request.form.get("disposition") or None, request.form.get("override_reason", ""),
                 request.form.get("notes", ""), value,
@@ -136,35 +140,35 @@ def inspect(receipt_id: int, item_id: int) -> str | BaseResponse:
             _feedback("ok", _("%(name)s: grade %(grade)s, %(disposition)s.",
                               name=expected.line.product_name, grade=expected.finding.grade,
                               disposition=expected.finding.disposition))  # fmt: skip
-            return redirect(url_for("receiving.receipt", receipt_id=receipt_id))
+            return redirect(url_for("receiving.inspection", inspection_id=inspection_id))
     return render_template(
-        "receiving/inspect.html", receipt=current, expected=expected, questions=questions,
+        "receiving/inspect.html", inspection=current, expected=expected, questions=questions,
         dispositions=list(receiving.Disposition), grades=receiving.GRADES, form=form, error=error,
         eu=receiving.return_policy(current.rma).pack == "eu-14day",
     )  # fmt: skip
 
 
-@bp.post("/receipts/<int:receipt_id>/complete")
+@bp.post("/receipts/<int:inspection_id>/complete")
 @role_required(*STAFF)
-def complete(receipt_id: int) -> BaseResponse:
-    """Finish the receipt: restock and propose the refund."""
-    current = _receipt(receipt_id)
+def complete(inspection_id: int) -> BaseResponse:
+    """Finish the inspection: restock and propose the refund."""
+    current = _inspection(inspection_id)
     if ActionForm().validate_on_submit():
         try:
-            refund = receiving.complete_receipt(current, current_actor())
+            refund = receiving.complete_inspection(current, current_actor())
         except receiving.ReceivingError as exc:
             _feedback("bad", str(exc))
         else:
             _feedback("ok", _("Receipt complete. Refund proposed: %(amount)s.",
                               amount=money(refund.amount, refund.currency)))  # fmt: skip
-    return redirect(url_for("receiving.receipt", receipt_id=receipt_id))
+    return redirect(url_for("receiving.inspection", inspection_id=inspection_id))
 
 
-@bp.get("/receipts/<int:receipt_id>/items/<int:item_id>/<any('bin.pdf', 'bin.zpl'):kind>")
+@bp.get("/receipts/<int:inspection_id>/items/<int:item_id>/<any('bin.pdf', 'bin.zpl'):kind>")
 @role_required(*STAFF)
-def bin_label(receipt_id: int, item_id: int, kind: str) -> Response:
+def bin_label(inspection_id: int, item_id: int, kind: str) -> Response:
     """Print the bin label that says where the item goes."""
-    current = _receipt(receipt_id)
+    current = _inspection(inspection_id)
     finding = db.session.get(InspectionItem, item_id)
     if finding is None or finding.inspection_id != current.id or not finding.disposition:
         abort(404)
@@ -198,16 +202,18 @@ def unidentified() -> str | BaseResponse:
 @bp.post("/unidentified/<int:parcel_id>/attach")
 @role_required(*STAFF)
 def attach(parcel_id: int) -> BaseResponse:
-    """Attach a queued parcel to its return and continue with its receipt."""
+    """Attach a queued parcel to its return and continue with its inspection."""
     parcel = db.session.get(UnidentifiedParcel, parcel_id)
     if parcel is None:
         abort(404)
     form = AttachForm()
     if form.validate_on_submit():
         try:
-            receipt = receiving.attach_parcel(parcel, form.rma_number.data or "", current_actor())
+            inspection = receiving.attach_parcel(
+                parcel, form.rma_number.data or "", current_actor()
+            )
         except receiving.ReceivingError as exc:
             _feedback("bad", str(exc))
             return redirect(url_for("receiving.unidentified"))
-        return redirect(url_for("receiving.receipt", receipt_id=receipt.id))
+        return redirect(url_for("receiving.inspection", inspection_id=inspection.id))
     return redirect(url_for("receiving.unidentified"))

@@ -193,7 +193,7 @@ def test_a_warehouse_user_receives_a_return_from_scan_to_bin_label_with_the_keyb
     keys.begin("scan the parcel")
     keys.scan(rma)
     expect(page).to_have_url(re.compile(r"/warehouse/receipts/\d+$"))
-    receipt_url = page.url
+    inspection_url = page.url
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Return {rma}")
     expect(page.locator("[data-feedback=ok]")).to_have_text(f"Return {rma}: parcel 1.")
     tee = page.locator("table.receipt tbody tr").filter(has_text="T-shirt")
@@ -204,7 +204,7 @@ def test_a_warehouse_user_receives_a_return_from_scan_to_bin_label_with_the_keyb
     for unit in range(1, UNITS + 1):
         keys.begin(f"count T-shirt {unit}")
         keys.scan(SKU)
-        assert page.url == receipt_url
+        assert page.url == inspection_url
         expect(tee.locator(".count")).to_contain_text(f"{unit} / {UNITS}")
         if unit < UNITS:
             expect(tee.locator(".count")).to_contain_text(f"{UNITS - unit} short")
@@ -225,7 +225,7 @@ def test_a_warehouse_user_receives_a_return_from_scan_to_bin_label_with_the_keyb
 
     keys.begin("save the inspection as it is")
     keys.submit()  # Enter on the first "Yes": every check yes, grade A, disposition as suggested
-    assert page.url == receipt_url
+    assert page.url == inspection_url
     expect(page.locator("[data-feedback=ok]")).to_contain_text("T-shirt: grade A")
     expect(tee).to_contain_text("Grade A")
     assert focus_is_in_the_scan_field(page)
@@ -233,10 +233,10 @@ def test_a_warehouse_user_receives_a_return_from_scan_to_bin_label_with_the_keyb
     keys.begin("complete the receipt")
     keys.tab_to("Complete receipt")  # past the scan field's Enter button and "Change"
     keys.submit()
-    assert page.url == receipt_url
+    assert page.url == inspection_url
     expect(page.locator(".notice")).to_contain_text("Refund proposed")
     expect(page.locator("[data-feedback=ok]")).to_contain_text("Receipt complete.")
-    # Nothing more to scan into this receipt: the focused field takes the next parcel.
+    # Nothing more to scan into this inspection: the focused field takes the next parcel.
     expect(page.locator("form.scan-form")).to_have_attribute("action", "/warehouse/scan")
     assert focus_is_in_the_scan_field(page)
     assert has_no_horizontal_scroll(page)

@@ -140,17 +140,17 @@ def test_no_customer_form_answers_a_server_error(client, order):
 
 def test_no_staff_form_answers_a_server_error(client, order, app):
     rma = open_portal_return()
-    receipt = receiving.receive_parcel(rma, "test")
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", "test")
-    expected = receiving.expected_items(receipt)[0]
-    checks = [f"q-{q.code}" for q in receiving.questions_for(receipt, expected)]
-    item_url = f"/warehouse/receipts/{receipt.id}/items/{expected.finding.id}"
+    inspection = receiving.receive_parcel(rma, "test")
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", "test")
+    expected = receiving.expected_items(inspection)[0]
+    checks = [f"q-{q.code}" for q in receiving.questions_for(inspection, expected)]
+    item_url = f"/warehouse/receipts/{inspection.id}/items/{expected.finding.id}"
     sign_in(client, "admin")
     fuzz_forms(
         client,
         [
             ("POST", "/warehouse/scan", ["code"]),
-            ("POST", f"/warehouse/receipts/{receipt.id}/scan", ["code"]),
+            ("POST", f"/warehouse/receipts/{inspection.id}/scan", ["code"]),
             (
                 "POST",
                 item_url,
@@ -173,7 +173,7 @@ def test_no_staff_form_answers_a_server_error(client, order, app):
     )
     # A refund of its own for the pages that change one.
     client.post(item_url, data={**dict.fromkeys(checks, "yes"), "grade": "A"})
-    client.post(f"/warehouse/receipts/{receipt.id}/complete")
+    client.post(f"/warehouse/receipts/{inspection.id}/complete")
     queue = client.get("/finance/refunds").text
     refund_id = re.search(r"/finance/refunds/(\d+)", queue).group(1)
     fuzz_forms(

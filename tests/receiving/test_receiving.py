@@ -33,10 +33,10 @@ def tracking(rma) -> str:
     ).one()
 
 
-def inspect_all(receipt, answers=INTACT_TEE, grade="A"):
-    for expected in receiving.expected_items(receipt):
-        receiving.record_findings(
-            receipt, expected.finding, answers, grade, None, "", "", 0, WORKER
+def inspect_all(inspection, answers=INTACT_TEE, grade="A"):
+    for expected in receiving.expected_items(inspection):
+        receiving.record_inspection(
+            inspection, expected.finding, answers, grade, None, "", "", 0, WORKER
         )
 
 
@@ -53,14 +53,14 @@ def test_a_parcel_is_identified_by_its_rma_tracking_number_or_qr_code(rma):
     assert shipment.tracking_number == tracking(rma)
 
 
-def test_receiving_a_parcel_marks_the_return_received_and_opens_its_receipt(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
+def test_receiving_a_parcel_marks_the_return_received_and_opens_its_inspection(rma):
+    inspection = receiving.receive_parcel(rma, WORKER)
     assert rma.status == ReturnStatus.RECEIVED
-    assert [e.item.quantity for e in receiving.expected_items(receipt)] == [2]
-    assert receipt.parcels == 1
+    assert [e.item.quantity for e in receiving.expected_items(inspection)] == [2]
+    assert inspection.parcels == 1
 
 
-def test_a_second_parcel_continues_the_same_receipt(rma):
+def test_a_second_parcel_continues_the_same_inspection(rma):
     first = receiving.receive_parcel(rma, WORKER)
     second = receiving.receive_parcel(rma, WORKER)
     assert first.id == second.id
@@ -77,39 +77,39 @@ def test_a_cancelled_return_cannot_be_received(rma):
 
 
 def test_expected_items_are_counted_by_sku_or_gtin(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    assert receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER).kind == "counted"
-    assert receiving.scan_item(receipt, "6900000000011", WORKER).kind == "counted"
-    (expected,) = receiving.expected_items(receipt)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    assert receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER).kind == "counted"
+    assert receiving.scan_item(inspection, "6900000000011", WORKER).kind == "counted"
+    (expected,) = receiving.expected_items(inspection)
     assert expected.finding.received_qty == 2 and expected.short == 0
 
 
 def test_one_more_than_announced_is_an_extra_item(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
     for _ in range(3):
-        result = receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
+        result = receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
     assert result.kind == "extra"
-    assert receipt.unexpected == [{"code": "APP-TEE-BLK-M", "kind": "extra", "qty": 1}]
+    assert inspection.unexpected == [{"code": "APP-TEE-BLK-M", "kind": "extra", "qty": 1}]
 
 
 def test_an_item_not_in_the_return_is_a_wrong_item(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    result = receiving.scan_item(receipt, "APL-KETTLE", WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    result = receiving.scan_item(inspection, "APL-KETTLE", WORKER)
     assert result.kind == "wrong"
     assert "not part of this return" in result.message
 
 
 def test_a_short_shipment_shows_what_is_missing(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
-    (expected,) = receiving.expected_items(receipt)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
+    (expected,) = receiving.expected_items(inspection)
     assert expected.short == 1
 
 
 def test_every_scan_is_audited(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
-    receiving.scan_item(receipt, "NOPE", WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
+    receiving.scan_item(inspection, "NOPE", WORKER)
     actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor == WORKER)))
     assert actions[-3:] == ["receipt.started", "receipt.scan.counted", "receipt.scan.wrong"]
 
@@ -118,25 +118,25 @@ def test_every_scan_is_audited(rma):
 
 
 def test_the_checklist_comes_from_the_pack_for_the_item_s_category(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    (expected,) = receiving.expected_items(receipt)
-    codes = {q.code for q in receiving.questions_for(receipt, expected)}
+    inspection = receiving.receive_parcel(rma, WORKER)
+    (expected,) = receiving.expected_items(inspection)
+    codes = {q.code for q in receiving.questions_for(inspection, expected)}
     assert {"brand_tag_attached", "clean_and_undamaged"} <= codes
 
 
 def test_a_disposition_is_suggested_and_an_override_needs_a_reason(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    (expected,) = receiving.expected_items(receipt)
-    finding = receiving.record_findings(
-        receipt, expected.finding, INTACT_TEE, "A", None, "", "", 0, WORKER
+    inspection = receiving.receive_parcel(rma, WORKER)
+    (expected,) = receiving.expected_items(inspection)
+    finding = receiving.record_inspection(
+        inspection, expected.finding, INTACT_TEE, "A", None, "", "", 0, WORKER
     )
     assert finding.suggested_disposition == finding.disposition == "restock"
     with pytest.raises(receiving.ReceivingError, match="Say why"):
-        receiving.record_findings(
-            receipt, expected.finding, INTACT_TEE, "A", "liquidate", "", "", 0, WORKER
+        receiving.record_inspection(
+            inspection, expected.finding, INTACT_TEE, "A", "liquidate", "", "", 0, WORKER
         )
-    finding = receiving.record_findings(
-        receipt, expected.finding, INTACT_TEE, "A", "liquidate", "end of season", "", 0, WORKER
+    finding = receiving.record_inspection(
+        inspection, expected.finding, INTACT_TEE, "A", "liquidate", "end of season", "", 0, WORKER
     )
     assert finding.disposition == "liquidate" and finding.disposition_reason == "end of season"
 
@@ -159,20 +159,20 @@ def test_disposition_rules(grade, category, reason, intact, expected):
 
 
 def test_every_check_must_be_answered(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    (expected,) = receiving.expected_items(receipt)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    (expected,) = receiving.expected_items(inspection)
     with pytest.raises(receiving.ReceivingError, match="Answer every check"):
-        receiving.record_findings(
-            receipt, expected.finding, {"brand_tag_attached": True}, "A", None, "", "", 0, WORKER
+        receiving.record_inspection(
+            inspection, expected.finding, {"brand_tag_attached": True}, "A", None, "", "", 0, WORKER
         )
 
 
 def test_a_grade_outside_a_to_d_is_refused(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    (expected,) = receiving.expected_items(receipt)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    (expected,) = receiving.expected_items(inspection)
     with pytest.raises(receiving.ReceivingError, match="grade"):
-        receiving.record_findings(
-            receipt, expected.finding, INTACT_TEE, "E", None, "", "", 0, WORKER
+        receiving.record_inspection(
+            inspection, expected.finding, INTACT_TEE, "E", None, "", "", 0, WORKER
         )
 
 
@@ -184,11 +184,11 @@ def test_completing_restocks_marks_inspected_and_proposes_the_refund(rma):
         StockLevel(sku="APP-TEE-BLK-M", product_group="APP-TEE", name="T-shirt", on_hand=5)
     )
     db.session.commit()
-    receipt = receiving.receive_parcel(rma, WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
-    inspect_all(receipt)
-    refund = receiving.complete_receipt(receipt, WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
+    inspect_all(inspection)
+    refund = receiving.complete_inspection(inspection, WORKER)
     assert refund.status == RefundStatus.PROPOSED
     assert refund.amount == refund.breakdown["refund"]["total"] > 0
     assert rma.status == ReturnStatus.INSPECTED
@@ -197,10 +197,10 @@ def test_completing_restocks_marks_inspected_and_proposes_the_refund(rma):
 
 
 def test_the_proposal_equals_the_dry_run_for_the_same_findings(rma, client, auth):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)  # one of two arrives
-    inspect_all(receipt, {**INTACT_TEE, "brand_tag_attached": True}, "B")
-    refund = receiving.complete_receipt(receipt, WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)  # one of two arrives
+    inspect_all(inspection, {**INTACT_TEE, "brand_tag_attached": True}, "B")
+    refund = receiving.complete_inspection(inspection, WORKER)
     request = receiving.return_request(rma)
     payload = {
         "order_number": "1001",
@@ -214,7 +214,7 @@ def test_the_proposal_equals_the_dry_run_for_the_same_findings(rma, client, auth
             ],
         },
         "inspection": {
-            "received_at": receipt.started_at.isoformat(),
+            "received_at": inspection.started_at.isoformat(),
             "lines": {"L1": {"received_qty": 1, "answers": INTACT_TEE, "diminished_value": 0}},
         },
     }
@@ -225,11 +225,11 @@ def test_the_proposal_equals_the_dry_run_for_the_same_findings(rma, client, auth
 
 
 def test_a_cut_tag_means_no_no_reason_refund_for_that_item(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
-    inspect_all(receipt, {**INTACT_TEE, "brand_tag_attached": False}, "C")
-    refund = receiving.complete_receipt(receipt, WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
+    inspect_all(inspection, {**INTACT_TEE, "brand_tag_attached": False}, "C")
+    refund = receiving.complete_inspection(inspection, WORKER)
     assert refund.amount == 0
     codes = {r["code"] for d in refund.breakdown["decisions"] for r in d["reasons"]}
     assert "not_intact" in codes
@@ -242,20 +242,20 @@ def test_a_missing_gift_is_deducted_at_its_stated_value(session):
     del document["parcels"][1]["lines"]["L3"]
     upsert_order(document)
     rma = open_portal_return(items=(("L1", 2, "too_small", "refund"),))
-    receipt = receiving.receive_parcel(rma, WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
-    inspect_all(receipt, {**INTACT_TEE, "gifts_returned": False}, "A")
-    refund = receiving.complete_receipt(receipt, WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
+    inspect_all(inspection, {**INTACT_TEE, "gifts_returned": False}, "A")
+    refund = receiving.complete_inspection(inspection, WORKER)
     gift = [d for d in refund.breakdown["refund"]["deductions"] if d["code"] == "gift_not_returned"]
     assert [d["amount"] for d in gift] == [1500]
 
 
 def test_completing_needs_every_received_item_inspected(rma):
-    receipt = receiving.receive_parcel(rma, WORKER)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", WORKER)
     with pytest.raises(receiving.ReceivingError, match="Inspect every received item"):
-        receiving.complete_receipt(receipt, WORKER)
+        receiving.complete_inspection(inspection, WORKER)
 
 
 # Unidentified parcels -------------------------------------------------------------------------
@@ -272,10 +272,10 @@ def test_an_unknown_parcel_is_queued_found_by_search_and_attached_later(rma):
     for query in ("li wei", "li.wei@example.com", "1001", "xx123"):
         assert receiving.search_unidentified(query) == [parcel], query
     assert receiving.search_unidentified("nobody") == []
-    receipt = receiving.attach_parcel(parcel, rma.number, WORKER)
+    inspection = receiving.attach_parcel(parcel, rma.number, WORKER)
     assert parcel.return_id == rma.id
     assert rma.status == ReturnStatus.RECEIVED
-    assert receipt.return_id == rma.id
+    assert inspection.return_id == rma.id
     assert receiving.search_unidentified("1001") == []
 
 

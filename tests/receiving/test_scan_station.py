@@ -40,27 +40,27 @@ def worker(client, session):
     return sign_in(client, "warehouse")
 
 
-def receipt_url(response) -> str:
+def location(response) -> str:
     return response.headers["Location"]
 
 
-def test_scanning_an_rma_opens_its_receipt(worker, rma):
+def test_scanning_an_rma_opens_its_inspection(worker, rma):
     response = worker.post("/warehouse/scan", data={"code": rma.number})
-    assert re.search(r"/warehouse/receipts/\d+$", receipt_url(response))
-    page = worker.get(receipt_url(response)).text
+    assert re.search(r"/warehouse/receipts/\d+$", location(response))
+    page = worker.get(location(response)).text
     assert rma.number in page and "T-shirt" in page and "0 / 2" in page
     assert "autofocus" in page and "data-scan" in page
 
 
 def test_scanning_a_tracking_number_finds_the_same_return(worker, rma):
     tracking = db.session.scalars(select(Shipment.tracking_number)).one()
-    assert "/warehouse/receipts/" in receipt_url(
+    assert "/warehouse/receipts/" in location(
         worker.post("/warehouse/scan", data={"code": tracking})
     )
 
 
 def test_items_are_counted_and_surprises_flagged(worker, rma):
-    url = receipt_url(worker.post("/warehouse/scan", data={"code": rma.number}))
+    url = location(worker.post("/warehouse/scan", data={"code": rma.number}))
     worker.post(f"{url}/scan", data={"code": "APP-TEE-BLK-M"})
     page = worker.get(url).text
     assert "1 / 2" in page and "1 short" in page
@@ -71,8 +71,8 @@ def test_items_are_counted_and_surprises_flagged(worker, rma):
 
 def test_an_unknown_parcel_goes_to_the_unidentified_queue_and_is_attached_later(worker, rma):
     response = worker.post("/warehouse/scan", data={"code": "MYSTERY-1"})
-    assert "/warehouse/unidentified?code=MYSTERY-1" in receipt_url(response)
-    page = worker.get(receipt_url(response)).text
+    assert "/warehouse/unidentified?code=MYSTERY-1" in location(response)
+    page = worker.get(location(response)).text
     assert "No return matches MYSTERY-1." in page
     worker.post(
         "/warehouse/unidentified",
@@ -83,13 +83,13 @@ def test_an_unknown_parcel_goes_to_the_unidentified_queue_and_is_attached_later(
     response = worker.post(
         f"/warehouse/unidentified/{parcel_id}/attach", data={"rma_number": rma.number}
     )
-    assert "/warehouse/receipts/" in receipt_url(response)
+    assert "/warehouse/receipts/" in location(response)
     db.session.refresh(rma)
     assert rma.status == ReturnStatus.RECEIVED
 
 
 def test_inspecting_and_completing_proposes_the_refund_and_offers_bin_labels(worker, rma):
-    url = receipt_url(worker.post("/warehouse/scan", data={"code": rma.number}))
+    url = location(worker.post("/warehouse/scan", data={"code": rma.number}))
     worker.post(f"{url}/scan", data={"code": "APP-TEE-BLK-M"})
     worker.post(f"{url}/scan", data={"code": "APP-TEE-BLK-M"})
     page = worker.get(url).text
@@ -114,7 +114,7 @@ def test_inspecting_and_completing_proposes_the_refund_and_offers_bin_labels(wor
 
 
 def test_an_unanswered_check_is_refused_with_a_message(worker, rma):
-    url = receipt_url(worker.post("/warehouse/scan", data={"code": rma.number}))
+    url = location(worker.post("/warehouse/scan", data={"code": rma.number}))
     worker.post(f"{url}/scan", data={"code": "APP-TEE-BLK-M"})
     inspect_url = re.search(
         r'href="(/warehouse/receipts/\d+/items/\d+)"', worker.get(url).text
@@ -125,7 +125,7 @@ def test_an_unanswered_check_is_refused_with_a_message(worker, rma):
 
 
 def test_the_customer_sees_received_and_the_refund_due_date(worker, rma, app):
-    url = receipt_url(worker.post("/warehouse/scan", data={"code": rma.number}))
+    url = location(worker.post("/warehouse/scan", data={"code": rma.number}))
     customer = app.test_client()
     from returns_portal.returns.services.links import signed_link_token
 
@@ -160,7 +160,7 @@ def test_inspection_photos_are_kept_without_their_metadata(worker, rma, app):
     from returns_portal.receiving.models import InspectionItem
     from tests.returns.conftest import photo_bytes
 
-    url = receipt_url(worker.post("/warehouse/scan", data={"code": rma.number}))
+    url = location(worker.post("/warehouse/scan", data={"code": rma.number}))
     worker.post(f"{url}/scan", data={"code": "APP-TEE-BLK-M"})
     inspect_url = re.search(
         r'href="(/warehouse/receipts/\d+/items/\d+)"', worker.get(url).text

@@ -42,14 +42,14 @@ def proposed_refund(
         items=(("L1", quantity, "too_small", resolution),),
         exchanges={"L1": exchange_sku} if exchange_sku else None,
     )
-    receipt = receiving.receive_parcel(rma, inspector)
+    inspection = receiving.receive_parcel(rma, inspector)
     for _ in range(quantity):
-        receiving.scan_item(receipt, "APP-TEE-BLK-M", inspector)
-    for expected in receiving.expected_items(receipt):
-        receiving.record_findings(
-            receipt, expected.finding, INTACT_TEE, "A", None, "", "", 0, inspector
+        receiving.scan_item(inspection, "APP-TEE-BLK-M", inspector)
+    for expected in receiving.expected_items(inspection):
+        receiving.record_inspection(
+            inspection, expected.finding, INTACT_TEE, "A", None, "", "", 0, inspector
         )
-    return receiving.complete_receipt(receipt, inspector)
+    return receiving.complete_inspection(inspection, inspector)
 
 
 @pytest.fixture

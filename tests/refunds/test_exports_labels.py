@@ -45,13 +45,15 @@ def kettle_for_credit(session, finance):
     save_policy(document, "test")
     paid_order()
     rma = open_portal_return(items=(("L2", 1, "changed_mind", "store_credit"),))
-    receipt = receiving.receive_parcel(rma, WORKER)
-    receiving.scan_item(receipt, "APL-KETTLE", WORKER)
-    (expected,) = receiving.expected_items(receipt)
-    answers = {q.code: True for q in receiving.questions_for(receipt, expected)}
+    inspection = receiving.receive_parcel(rma, WORKER)
+    receiving.scan_item(inspection, "APL-KETTLE", WORKER)
+    (expected,) = receiving.expected_items(inspection)
+    answers = {q.code: True for q in receiving.questions_for(inspection, expected)}
     answers["gifts_returned"] = False
-    receiving.record_findings(receipt, expected.finding, answers, "B", None, "", "", 2000, WORKER)
-    receiving.complete_receipt(receipt, WORKER)
+    receiving.record_inspection(
+        inspection, expected.finding, answers, "B", None, "", "", 2000, WORKER
+    )
+    receiving.complete_inspection(inspection, WORKER)
     (credit,) = refunds.return_refunds(rma.id)
     assert credit.method == "store_credit"
     return refunds.approve_refund(credit.id, finance)

@@ -35,15 +35,17 @@ def order(session):
 
 
 def inspect(rma, gifts_returned: bool, scanned=("APL-KETTLE",)):
-    receipt = receiving.receive_parcel(rma, WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
     for code in scanned:
-        receiving.scan_item(receipt, code, WORKER)
-    for expected in receiving.expected_items(receipt):
-        answers = {q.code: True for q in receiving.questions_for(receipt, expected)}
+        receiving.scan_item(inspection, code, WORKER)
+    for expected in receiving.expected_items(inspection):
+        answers = {q.code: True for q in receiving.questions_for(inspection, expected)}
         if "gifts_returned" in answers:
             answers["gifts_returned"] = gifts_returned
-        receiving.record_findings(receipt, expected.finding, answers, "A", None, "", "", 0, WORKER)
-    return receiving.complete_receipt(receipt, WORKER)
+        receiving.record_inspection(
+            inspection, expected.finding, answers, "A", None, "", "", 0, WORKER
+        )
+    return receiving.complete_inspection(inspection, WORKER)
 
 
 def deductions(rma) -> list[tuple[str, str | None, int]]:

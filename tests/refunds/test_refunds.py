@@ -106,20 +106,20 @@ def test_whoever_inspected_the_items_cannot_approve_their_refund(session, gatewa
 
 
 @pytest.mark.parametrize("step", ["scanned", "inspected", "completed"])
-def test_an_admin_who_took_any_step_of_the_receipt_cannot_approve_its_refund(
+def test_an_admin_who_took_any_step_of_the_inspection_cannot_approve_its_refund(
     session, gateway, step
 ):
     admin = create_user("boss@example.com", PASSWORD, "admin")
     clerk = Actor.of(create_user("clerk@example.com", PASSWORD, "warehouse"))
     paid_order()
     rma = open_portal_return("1001", items=(("L1", 1, "too_small", "refund"),))
-    receipt = receiving.receive_parcel(rma, clerk)  # someone else opened the parcel
+    inspection = receiving.receive_parcel(rma, clerk)  # someone else opened the parcel
     me = Actor.of(admin)
-    receiving.scan_item(receipt, "APP-TEE-BLK-M", me if step == "scanned" else clerk)
-    for expected in receiving.expected_items(receipt):
-        receiving.record_findings(receipt, expected.finding, INTACT_TEE, "A", None, "", "", 0,
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", me if step == "scanned" else clerk)
+    for expected in receiving.expected_items(inspection):
+        receiving.record_inspection(inspection, expected.finding, INTACT_TEE, "A", None, "", "", 0,
                                   me if step == "inspected" else clerk)  # fmt: skip
-    refund = receiving.complete_receipt(receipt, me if step == "completed" else clerk)
+    refund = receiving.complete_inspection(inspection, me if step == "completed" else clerk)
     with pytest.raises(refunds.RefundError, match="You inspected these items"):
         refunds.approve_refund(refund.id, admin)
     assert gateway.list_refunds(db.session.get(Payment, refund.payment_id).reference) == []

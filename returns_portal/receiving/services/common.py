@@ -1,4 +1,4 @@
-"""What every receiving service shares: the refusal, the staff of a receipt, its expected items."""
+"""What every receiving service shares: the refusal, an inspection's staff and expected items."""
 
 from __future__ import annotations
 
@@ -16,31 +16,31 @@ class ReceivingError(Exception):
     """A warehouse action the portal refuses; the message is for the worker."""
 
 
-def receipt_for(receipt_id: int) -> Inspection | None:
-    """Return a receipt by id."""
-    return db.session.get(Inspection, receipt_id)
+def load_inspection(inspection_id: int) -> Inspection | None:
+    """Return an inspection by id."""
+    return db.session.get(Inspection, inspection_id)
 
 
-def note_staff(receipt: Inspection, actor: str, action: str) -> None:
-    """Remember a staff user's part in a receipt (committed with the step): separation of
+def note_staff(inspection: Inspection, actor: str, action: str) -> None:
+    """Remember a staff user's part in an inspection (committed with the step): separation of
     duties is by user id, never by the actor's name."""
     user_id = getattr(actor, "user_id", None)
     if user_id is None:
         return
     known = db.session.scalar(
         select(InspectionStaff.id).where(
-            InspectionStaff.inspection_id == receipt.id,
+            InspectionStaff.inspection_id == inspection.id,
             InspectionStaff.user_id == user_id,
             InspectionStaff.action == action,
         )
     )
     if known is None:
-        db.session.add(InspectionStaff(inspection_id=receipt.id, user_id=user_id, action=action))
+        db.session.add(InspectionStaff(inspection_id=inspection.id, user_id=user_id, action=action))
 
 
 @dataclass(frozen=True)
 class Expected:
-    """One expected item of a receipt, with what has been counted so far."""
+    """One expected item of an inspection, with what has been counted so far."""
 
     finding: InspectionItem
     item: ReturnItem
@@ -51,12 +51,12 @@ class Expected:
         return max(0, self.item.quantity - self.finding.received_qty)
 
 
-def expected_items(receipt: Inspection) -> list[Expected]:
-    """Return the receipt's expected items with their order lines."""
+def expected_items(inspection: Inspection) -> list[Expected]:
+    """Return the inspection's expected items with their order lines."""
     items = {
         i.id: i
         for i in db.session.scalars(
-            select(ReturnItem).where(ReturnItem.return_id == receipt.return_id)
+            select(ReturnItem).where(ReturnItem.return_id == inspection.return_id)
         )
     }
     lines = {
@@ -71,5 +71,5 @@ def expected_items(receipt: Inspection) -> list[Expected]:
             items[finding.return_item_id],
             lines[items[finding.return_item_id].order_line_id],
         )
-        for finding in receipt.items
+        for finding in inspection.items
     ]

@@ -1,4 +1,4 @@
-"""Inspect what was counted in, then complete the receipt: restock and propose the refund.
+"""Inspect what was counted in, then complete the inspection: restock and propose the refund.
 
 Every finding and decision is an audit event; the refund proposal is computed by the
 policy engine from the findings, exactly as the dry run computes it.
@@ -74,9 +74,11 @@ def suggest_disposition(grade: str, category: str, reason: str, intact: bool) ->
     return Disposition.REFURBISH if category in DEVICES else Disposition.LIQUIDATE
 
 
-def questions_for(receipt: Inspection, expected: Expected) -> tuple[policy.ChecklistQuestion, ...]:
+def questions_for(
+    inspection: Inspection, expected: Expected
+) -> tuple[policy.ChecklistQuestion, ...]:
     """Return the checklist the policy pack asks for this item's product."""
-    rma = db.session.get(Return, receipt.return_id)
+    rma = db.session.get(Return, inspection.return_id)
     assert rma is not None
     rules = return_policy(rma)
     context = order_context(rma.order)
@@ -85,8 +87,8 @@ def questions_for(receipt: Inspection, expected: Expected) -> tuple[policy.Check
     )
 
 
-def record_findings(
-    receipt: Inspection,
+def record_inspection(
+    inspection: Inspection,
     finding: InspectionItem,
     answers: Mapping[str, bool],
     grade: str,
@@ -98,15 +100,15 @@ def record_findings(
     photos: list[str] | None = None,
 ) -> InspectionItem:
     """Save one item's checklist answers, grade and disposition (suggested unless overridden)."""
-    if receipt.completed_at is not None:
+    if inspection.completed_at is not None:
         raise ReceivingError(_l("This receipt is complete."))
-    note_staff(receipt, actor, "inspected")
+    note_staff(inspection, actor, "inspected")
     if grade not in GRADES:
         raise ReceivingError(_l("Choose a grade from A to D."))
     if diminished_value < 0:
         raise ReceivingError(_l("The diminished value cannot be negative."))
-    expected = next(e for e in expected_items(receipt) if e.finding.id == finding.id)
-    questions = questions_for(receipt, expected)
+    expected = next(e for e in expected_items(inspection) if e.finding.id == finding.id)
+    questions = questions_for(inspection, expected)
     known = {q.code for q in questions}
     clean = {code: bool(value) for code, value in answers.items() if code in known}
     missing = [q.code for q in questions if q.code not in clean]
@@ -133,7 +135,7 @@ def record_findings(
     finding.diminished_value = diminished_value
     if photos:  # stored keys (see returns_portal.returns.photos); added to earlier ones
         finding.photos = [*(finding.photos or []), *photos][:10]
-    rma = db.session.get(Return, receipt.return_id)
+    rma = db.session.get(Return, inspection.return_id)
     assert rma is not None
     record_event(
         actor,
@@ -154,7 +156,7 @@ def record_findings(
     return finding
 
 
-# --- completing the receipt: stock and the refund proposal ----------------------------------------
+# --- completing the inspection: stock and the refund proposal ------------------------------------
 
 
 def return_policy(rma: Return) -> policy.Policy:
@@ -201,10 +203,10 @@ def return_request(rma: Return) -> policy.ReturnRequest:
     )
 
 
-def findings(receipt: Inspection) -> policy.Inspection:
-    """Turn the receipt into the policy engine's inspection findings."""
+def policy_inspection(inspection: Inspection) -> policy.Inspection:
+    """Turn the inspection into the policy engine's findings (`policy.Inspection`)."""
     return policy.Inspection(
-        received_at=receipt.started_at,
+        received_at=inspection.started_at,
         lines={
             e.line.line_ref: policy.LineFindings(
                 line_id=e.line.line_ref,
@@ -212,28 +214,30 @@ def findings(receipt: Inspection) -> policy.Inspection:
                 answers=dict(e.finding.answers or {}),
                 diminished_value=e.finding.diminished_value,
             )
-            for e in expected_items(receipt)
+            for e in expected_items(inspection)
         },
     )
 
 
-def complete_receipt(receipt: Inspection, actor: str) -> Refund:
-    """Finish the receipt: restock, mark the return inspected and propose its refund."""
-    if receipt.completed_at is not None:
+def complete_inspection(inspection: Inspection, actor: str) -> Refund:
+    """Finish the inspection: restock, mark the return inspected and propose its refund."""
+    if inspection.completed_at is not None:
         raise ReceivingError(_l("This receipt is complete."))
-    note_staff(receipt, actor, "completed")
-    expected = expected_items(receipt)
+    note_staff(inspection, actor, "completed")
+    expected = expected_items(inspection)
     if any(e.finding.grade is None and e.finding.received_qty > 0 for e in expected):
         raise ReceivingError(_l("Inspect every received item before completing the receipt."))
-    rma = db.session.get(Return, receipt.return_id)
+    rma = db.session.get(Return, inspection.return_id)
     assert rma is not None
     rules = return_policy(rma)
     context = order_context(rma.order)
-    evaluation = policy.evaluate(context.facts, return_request(rma), rules, findings(receipt))
+    evaluation = policy.evaluate(
+        context.facts, return_request(rma), rules, policy_inspection(inspection)
+    )
     for e in expected:
         if e.finding.disposition == Disposition.RESTOCK and e.finding.received_qty:
             _restock(e.line, e.finding.received_qty)
-    receipt.completed_at = utcnow()
+    inspection.completed_at = utcnow()
     transition(rma, ReturnStatus.INSPECTED, actor)
 
     refunds = propose_settlement(rma, evaluation.to_dict())
@@ -245,7 +249,7 @@ def complete_receipt(receipt: Inspection, actor: str) -> Refund:
         after={
             "refunds": {r.key: {"method": r.method, "amount": r.amount} for r in refunds},
             "short": {e.line.sku: e.short for e in expected if e.short},
-            "unexpected": receipt.unexpected,
+            "unexpected": inspection.unexpected,
         },
     )
     db.session.commit()
@@ -273,18 +277,18 @@ def _restock(line: OrderLine, quantity: int) -> None:
 
 def refund_due_by(rma: Return) -> date | None:
     """Return when the refund is due once the parcel is in (the pack may count from receipt)."""
-    receipt = db.session.scalar(
+    inspection = db.session.scalar(
         select(Inspection).where(Inspection.return_id == rma.id).order_by(Inspection.id).limit(1)
     )
-    if receipt is None:
+    if inspection is None:
         return None
     # The date hangs on the day the parcel came in, not on what the counting finds: assume
     # everything announced arrived, so the date shows before the counting is done.
     announced = policy.Inspection(
-        received_at=receipt.started_at,
+        received_at=inspection.started_at,
         lines={
             e.line.line_ref: policy.LineFindings(e.line.line_ref, e.item.quantity)
-            for e in expected_items(receipt)
+            for e in expected_items(inspection)
         },
     )
     context = order_context(rma.order)

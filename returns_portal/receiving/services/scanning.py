@@ -54,8 +54,8 @@ def _by_tracking(tracking_number: str) -> Return | None:
     )
 
 
-def open_receipt(rma: Return) -> Inspection | None:
-    """Return the return's receipt that is still being worked on, if any."""
+def open_inspection(rma: Return) -> Inspection | None:
+    """Return the return's inspection that is still being worked on, if any."""
     return db.session.scalar(
         select(Inspection)
         .where(Inspection.return_id == rma.id, Inspection.completed_at.is_(None))
@@ -65,20 +65,22 @@ def open_receipt(rma: Return) -> Inspection | None:
 
 
 def receive_parcel(rma: Return, actor: str, code: str = "") -> Inspection:
-    """Start the receipt of a return's parcel, or continue it when a second parcel arrives."""
-    receipt = open_receipt(rma)
-    if receipt is not None:
-        receipt.parcels += 1
-        note_staff(receipt, actor, "received")
+    """Start the inspection of a return's parcel, or continue it when a second parcel arrives."""
+    inspection = open_inspection(rma)
+    if inspection is not None:
+        inspection.parcels += 1
+        note_staff(inspection, actor, "received")
+        # The audit log keeps the actions' first names ("receipt.*"): it is append-only and
+        # read by name, so renaming them would split one history in two.
         record_event(
             actor,
             "receipt.parcel",
             "return",
             rma.number,
-            after={"parcels": receipt.parcels, "code": code},
+            after={"parcels": inspection.parcels, "code": code},
         )
         db.session.commit()
-        return receipt
+        return inspection
     status = ReturnStatus(rma.status)
     if status not in RECEIVABLE:
         raise ReceivingError(
@@ -92,20 +94,20 @@ def receive_parcel(rma: Return, actor: str, code: str = "") -> Inspection:
     for shipment in db.session.scalars(select(Shipment).where(Shipment.return_id == rma.id)):
         if shipment.voided_at is None:
             shipment.status = "delivered"
-    receipt = Inspection(
+    inspection = Inspection(
         return_id=rma.id, inspector=actor, started_at=utcnow(), parcels=1, unexpected=[]
     )
-    receipt.items = [
+    inspection.items = [
         InspectionItem(return_item_id=item.id, received_qty=0, answers={}, photos=[], notes="")
         for item in rma.items
     ]
-    receipt.inspector_id = getattr(actor, "user_id", None)
-    db.session.add(receipt)
+    inspection.inspector_id = getattr(actor, "user_id", None)
+    db.session.add(inspection)
     db.session.flush()
-    note_staff(receipt, actor, "received")
+    note_staff(inspection, actor, "received")
     record_event(actor, "receipt.started", "return", rma.number, after={"code": code})
     db.session.commit()
-    return receipt
+    return inspection
 
 
 # --- counting items in ---------------------------------------------------------------------
@@ -118,15 +120,15 @@ class ScanResult:
     expected: Expected | None = None
 
 
-def scan_item(receipt: Inspection, code: str, actor: str) -> ScanResult:
-    """Count one scanned item (SKU or GTIN) into the receipt, flagging anything unexpected."""
-    if receipt.completed_at is not None:
+def scan_item(inspection: Inspection, code: str, actor: str) -> ScanResult:
+    """Count one scanned item (SKU or GTIN) into the inspection, flagging anything unexpected."""
+    if inspection.completed_at is not None:
         raise ReceivingError(_l("This receipt is complete."))
-    note_staff(receipt, actor, "scanned")
+    note_staff(inspection, actor, "scanned")
     code = code.strip()
-    rma = db.session.get(Return, receipt.return_id)
+    rma = db.session.get(Return, inspection.return_id)
     assert rma is not None
-    matches = [e for e in expected_items(receipt) if code in {e.line.sku, e.line.gtin}]
+    matches = [e for e in expected_items(inspection) if code in {e.line.sku, e.line.gtin}]
     open_match = next((e for e in matches if e.short > 0), None)
     if open_match is not None:
         open_match.finding.received_qty += 1
@@ -144,13 +146,13 @@ def scan_item(receipt: Inspection, code: str, actor: str) -> ScanResult:
         )
     else:
         kind = "extra" if matches else "wrong"
-        flagged = list(receipt.unexpected or [])
+        flagged = list(inspection.unexpected or [])
         entry = next((u for u in flagged if u["code"] == code and u["kind"] == kind), None)
         if entry is None:
             flagged.append({"code": code, "kind": kind, "qty": 1})
         else:
             entry["qty"] += 1
-        receipt.unexpected = flagged  # a new list, so the JSON column sees the change
+        inspection.unexpected = flagged  # a new list, so the JSON column sees the change
         message = (
             _l("Extra item: more %(name)s than announced.", name=matches[0].line.product_name)
             if matches

@@ -1,6 +1,6 @@
 """Parcels that match no return: put them in a queue, find them, attach them to their return.
 
-Attaching starts (or continues) the return's receipt exactly as scanning its code would.
+Attaching starts (or continues) the return's inspection exactly as scanning its code would.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def search_unidentified(
 
 
 def attach_parcel(parcel: UnidentifiedParcel, rma_number: str, actor: str) -> Inspection:
-    """Attach a queued parcel to the return it belongs to and start (or continue) its receipt."""
+    """Attach a queued parcel to the return it belongs to and start (or continue) its inspection."""
     if parcel.return_id is not None:
         raise ReceivingError(_l("This parcel is already attached to a return."))
     rma = load_return(rma_number)

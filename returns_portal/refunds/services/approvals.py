@@ -82,12 +82,12 @@ def approvals_needed(refund: Refund) -> int:
 
 def _warehouse_staff(refund: Refund) -> set[int]:
     """Return the ids of every user who received, scanned, inspected or completed the
-    return's receipts (or started one, for receipts made before each step was recorded)."""
+    return's inspections (or started one, for inspections made before each step was recorded)."""
     if refund.return_id is None:
         return set()
-    receipts = select(Inspection.id).where(Inspection.return_id == refund.return_id)
+    inspections = select(Inspection.id).where(Inspection.return_id == refund.return_id)
     steps = db.session.scalars(
-        select(InspectionStaff.user_id).where(InspectionStaff.inspection_id.in_(receipts))
+        select(InspectionStaff.user_id).where(InspectionStaff.inspection_id.in_(inspections))
     )
     starters = db.session.scalars(
         select(Inspection.inspector_id).where(
@@ -214,7 +214,7 @@ def auto_approve(refund: Refund) -> Refund:
     flags = {"not_intact", "fewer_received", "not_received", "gift_not_returned"}
     codes = {r["code"] for d in breakdown.get("decisions", []) for r in d.get("reasons", [])}
     rma = db.session.get(Return, refund.return_id) if refund.return_id else None
-    receipt = db.session.scalar(
+    inspection = db.session.scalar(
         select(Inspection)
         .where(Inspection.return_id == refund.return_id)
         .order_by(Inspection.id.desc())
@@ -222,7 +222,7 @@ def auto_approve(refund: Refund) -> Refund:
     if (
         codes & flags
         or (rma is not None and rma.needs_review)
-        or (receipt is not None and receipt.unexpected)
+        or (inspection is not None and inspection.unexpected)
     ):
         return refund
     locked = _locked(refund.id)
