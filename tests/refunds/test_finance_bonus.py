@@ -50,13 +50,15 @@ def credit_and_exchange(session, finance):
         items=(("L2", 1, "changed_mind", "store_credit"), ("L1", 1, "too_small", "exchange")),
         exchanges={"L1": "APP-TEE-SLK-L"},
     )
-    receipt = receiving.receive_parcel(rma, WORKER)
+    inspection = receiving.receive_parcel(rma, WORKER)
     for code in ("APL-KETTLE", "APP-TEE-BLK-M"):
-        receiving.scan_item(receipt, code, WORKER)
-    for expected in receiving.expected_items(receipt):
-        answers = {q.code: True for q in receiving.questions_for(receipt, expected)}
-        receiving.record_findings(receipt, expected.finding, answers, "A", None, "", "", 0, WORKER)
-    receiving.complete_receipt(receipt, WORKER)
+        receiving.scan_item(inspection, code, WORKER)
+    for expected in receiving.expected_items(inspection):
+        answers = {q.code: True for q in receiving.questions_for(inspection, expected)}
+        receiving.record_inspection(
+            inspection, expected.finding, answers, "A", None, "", "", 0, WORKER
+        )
+    receiving.complete_inspection(inspection, WORKER)
     (credit,) = refunds.return_refunds(rma.id)
     assert credit.method == "store_credit"
     return refunds.approve_refund(credit.id, finance)

@@ -6,7 +6,7 @@ the zero-decimal JPY and VND, a policy (cn-7day or eu-14day with fees, windows, 
 approval rules) and a return (items, quantities, reasons, refund / store credit / exchange,
 a drop-off method), then drives them through the services the pages call: the customer opens
 the return, the warehouse receives, scans and inspects it (short counts, failed checks,
-diminished value, gifts missing), the receipt is completed, finance approves and the money
+diminished value, gifts missing), the inspection is completed, finance approves and the money
 is paid through the in-process fake gateway (the one tests/refunds/test_gateway_contract.py
 holds to Stripe's behaviour; localstripe would make the run ten times slower).
 
@@ -276,25 +276,25 @@ def choose_items(data, document: dict[str, Any]) -> tuple[list[tuple], dict[str,
 
 def inspect(data, rma) -> None:
     """Receive, count in and inspect every item, with what Hypothesis says was found."""
-    receipt = receiving.receive_parcel(rma, WORKER)
-    for expected in receiving.expected_items(receipt):
+    inspection = receiving.receive_parcel(rma, WORKER)
+    for expected in receiving.expected_items(inspection):
         announced = expected.item.quantity
         received = data.draw(st.sampled_from([announced] * 3 + list(range(announced))), "received")
         for _ in range(received):
-            receiving.scan_item(receipt, expected.line.sku, WORKER)
-    for expected in receiving.expected_items(receipt):
+            receiving.scan_item(inspection, expected.line.sku, WORKER)
+    for expected in receiving.expected_items(inspection):
         if not expected.finding.received_qty and data.draw(st.booleans()):
             continue  # nothing came: the worker need not inspect it
         answers = {
-            q.code: data.draw(ANSWER, q.code) for q in receiving.questions_for(receipt, expected)
+            q.code: data.draw(ANSWER, q.code) for q in receiving.questions_for(inspection, expected)
         }
         worth = expected.line.unit_price * expected.item.quantity
         diminished = data.draw(st.sampled_from([0, 0, 0, data.draw(st.integers(0, worth))]))
         grade = data.draw(st.sampled_from(receiving.GRADES), "grade")
-        receiving.record_findings(
-            receipt, expected.finding, answers, grade, None, "", "", diminished, WORKER
+        receiving.record_inspection(
+            inspection, expected.finding, answers, grade, None, "", "", diminished, WORKER
         )
-    receiving.complete_receipt(receipt, WORKER)
+    receiving.complete_inspection(inspection, WORKER)
 
 
 def approve_all(rma, staff: Staff) -> list[Refund]:
