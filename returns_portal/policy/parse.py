@@ -1,11 +1,22 @@
-"""Turn JSON-like input into request and inspection facts, naming every bad field."""
+"""Turn JSON-like input into request and inspection facts, naming every bad field.
+
+A return request and an inspection are read by pydantic models (`ReturnRequestIn`,
+`InspectionIn`, in the messages of `validation.py`); the same models document them in the
+API's OpenAPI schema. `validate_request` then checks a request against its order.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any
+
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
 
 from returns_portal.policy.decisions import check_request_lines
 from returns_portal.policy.errors import ErrorCollector, PolicyInputError
@@ -20,161 +31,143 @@ from returns_portal.policy.facts import (
     ReturnRequest,
 )
 from returns_portal.policy.packs import QUESTION_CODES
+from returns_portal.policy.validation import (
+    Input,
+    Key,
+    Moment,
+    NonEmpty,
+    Positive,
+    Text,
+    Whole,
+    at,
+    merged,
+    one_of,
+    problem,
+    read,
+)
 
-E = TypeVar("E", bound=StrEnum)
+
+def _non_empty_list(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if not isinstance(value, list) or not value:
+        raise problem("must be a non-empty list")
+    return handler(value)
 
 
-def _keys(
-    data: object, path: str, allowed: tuple[str, ...], errors: ErrorCollector
-) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        errors.add(path or "", "must be an object")
-        return {}
-    for key in data:
-        if key not in allowed:
-            errors.add(f"{path}.{key}" if path else str(key), "unknown field")
-    return data
+class RequestedLineIn(Input):
+    """One line the customer asks to return."""
+
+    line_id: NonEmpty
+    quantity: Positive
+    reason: Annotated[ReturnReason, one_of(ReturnReason)]
+    resolution: Annotated[Resolution, one_of(Resolution)] = Resolution.REFUND
+    note: Text = ""
 
 
-def _datetime(value: object, path: str, errors: ErrorCollector) -> datetime | None:
-    if not isinstance(value, str):
-        errors.add(path, "must be an ISO-8601 date and time with a UTC offset")
-        return None
+class ReturnRequestIn(Input):
+    """A return request: when, which lines, and how the parcel goes back."""
+
+    requested_at: Moment = Field(description="When the customer asks (ISO 8601 with offset).")
+    lines: Annotated[list[RequestedLineIn], WrapValidator(_non_empty_list)] = Field(
+        json_schema_extra={"minItems": 1}
+    )
+    method: Annotated[ReturnMethod, one_of(ReturnMethod)] = ReturnMethod.LABEL
+    label_cost: Whole | None = Field(
+        default=None, description="The chosen carrier's price; default the policy's label cost."
+    )
+    previously_returned: dict[Key, Whole] = Field(
+        default_factory=dict, description="line_id → units returned by earlier returns."
+    )
+
+    def to_request(self) -> ReturnRequest:
+        """Return the request as the engine's facts."""
+        return ReturnRequest(
+            requested_at=self.requested_at,
+            lines=tuple(
+                RequestedLine(line.line_id, line.quantity, line.reason, line.resolution, line.note)
+                for line in self.lines
+            ),
+            method=self.method,
+            label_cost=self.label_cost,
+            previously_returned=dict(self.previously_returned),
+        )
+
+
+def _answers(value: Any, handler: ValidatorFunctionWrapHandler) -> dict[str, bool]:
+    if not isinstance(value, Mapping):
+        raise problem("must be an object of question code -> true/false")
+    wrong = [
+        at((str(code),), "unknown checklist question", passed)
+        if code not in QUESTION_CODES
+        else at((str(code),), "must be true or false", passed)
+        for code, passed in value.items()
+        if code not in QUESTION_CODES or not isinstance(passed, bool)
+    ]
+    merged(None, wrong, "answers")
+    return dict(value)
+
+
+class LineFindingsIn(Input):
+    """What the warehouse found for one line."""
+
+    # Compared with the key the findings are filed under, whatever it holds (see InspectionIn).
+    line_id: Annotated[Any, WithJsonSchema({"type": "string"})] = Field(
+        default=None, description="If given, the key it is filed under."
+    )
+    received_qty: Whole
+    answers: Annotated[dict[str, bool], WrapValidator(_answers)] = Field(
+        default_factory=dict,
+        description="Checklist question code → passed (e.g. brand_tag_attached).",
+        json_schema_extra={"propertyNames": {"enum": [*sorted(QUESTION_CODES)]}},
+    )
+    diminished_value: Whole = Field(
+        default=0, description="EU: minor units for handling beyond need."
+    )
+
+
+def _findings(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if not isinstance(value, Mapping):
+        raise problem("must be an object keyed by line id")
+    wrong = [
+        at((str(key), "line_id"), "must match the key it is filed under", item)
+        for key, item in value.items()
+        if isinstance(item, Mapping) and "line_id" in item and item["line_id"] != key
+    ]
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        errors.add(path, "must be an ISO-8601 date and time with a UTC offset")
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        errors.add(path, "must include a UTC offset, e.g. +08:00 or Z")
-        return None
-    return moment
+        findings = handler(value)
+    except ValidationError as exc:
+        merged(exc, wrong, "lines")
+        raise
+    merged(None, wrong, "lines")
+    return findings
 
 
-def _integer(value: object, path: str, errors: ErrorCollector, minimum: int) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        errors.add(path, "must be an integer")
-        return None
-    if value < minimum:
-        errors.add(path, f"must be at least {minimum}")
-        return None
-    return value
+class InspectionIn(Input):
+    """The warehouse's findings for a received return, per line."""
 
+    received_at: Moment
+    lines: Annotated[dict[Key, LineFindingsIn], WrapValidator(_findings)] = Field(
+        description="line_id → findings."
+    )
 
-def _choice(value: object, path: str, errors: ErrorCollector, enum: type[E]) -> E | None:
-    allowed = [member.value for member in enum]
-    if isinstance(value, str) and value in allowed:
-        return enum(value)
-    errors.add(path, f"must be one of {', '.join(allowed)}")
-    return None
+    def to_inspection(self) -> Inspection:
+        """Return the findings as the engine's facts."""
+        return Inspection(
+            received_at=self.received_at,
+            lines={
+                key: LineFindings(key, line.received_qty, line.answers, line.diminished_value)
+                for key, line in self.lines.items()
+            },
+        )
 
 
 def parse_request(data: Mapping[str, Any]) -> ReturnRequest:
     """Build a ReturnRequest from JSON-like data; raise PolicyInputError naming bad fields."""
-    errors = ErrorCollector()
-    top = _keys(
-        data,
-        "",
-        ("requested_at", "lines", "method", "label_cost", "previously_returned"),
-        errors,
-    )
-    requested_at = _datetime(top.get("requested_at"), "requested_at", errors)
-
-    lines: list[RequestedLine] = []
-    raw_lines = top.get("lines")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        errors.add("lines", "must be a non-empty list")
-        raw_lines = []
-    for i, raw in enumerate(raw_lines):
-        path = f"lines.{i}"
-        item = _keys(raw, path, ("line_id", "quantity", "reason", "resolution", "note"), errors)
-        line_id = item.get("line_id")
-        if not isinstance(line_id, str) or not line_id:
-            errors.add(f"{path}.line_id", "must be a non-empty string")
-        quantity = _integer(item.get("quantity"), f"{path}.quantity", errors, 1)
-        return_reason = _choice(item.get("reason"), f"{path}.reason", errors, ReturnReason)
-        resolution = _choice(
-            item.get("resolution", Resolution.REFUND.value),
-            f"{path}.resolution",
-            errors,
-            Resolution,
-        )
-        note = item.get("note", "")
-        if not isinstance(note, str):
-            errors.add(f"{path}.note", "must be a string")
-        if (
-            isinstance(line_id, str)
-            and line_id
-            and quantity is not None
-            and return_reason is not None
-            and resolution is not None
-            and isinstance(note, str)
-        ):
-            lines.append(RequestedLine(line_id, quantity, return_reason, resolution, note))
-
-    method = _choice(top.get("method", ReturnMethod.LABEL.value), "method", errors, ReturnMethod)
-    label_cost = None
-    if top.get("label_cost") is not None:
-        label_cost = _integer(top["label_cost"], "label_cost", errors, 0)
-
-    previously_returned: dict[str, int] = {}
-    raw_previous = top.get("previously_returned", {})
-    if not isinstance(raw_previous, Mapping):
-        errors.add("previously_returned", "must be an object")
-        raw_previous = {}
-    for line_id, value in raw_previous.items():
-        qty = _integer(value, f"previously_returned.{line_id}", errors, 0)
-        if qty is not None:
-            previously_returned[str(line_id)] = qty
-
-    errors.raise_if_any()
-    assert requested_at is not None and method is not None  # errors were raised otherwise
-    return ReturnRequest(
-        requested_at=requested_at,
-        lines=tuple(lines),
-        method=method,
-        label_cost=label_cost,
-        previously_returned=previously_returned,
-    )
+    return read(ReturnRequestIn, data).to_request()
 
 
 def parse_inspection(data: Mapping[str, Any]) -> Inspection:
     """Build an Inspection from JSON-like data; raise PolicyInputError naming bad fields."""
-    errors = ErrorCollector()
-    top = _keys(data, "", ("received_at", "lines"), errors)
-    received_at = _datetime(top.get("received_at"), "received_at", errors)
-    raw_lines = top.get("lines")
-    if not isinstance(raw_lines, Mapping):
-        errors.add("lines", "must be an object keyed by line id")
-        raw_lines = {}
-    findings: dict[str, LineFindings] = {}
-    for line_id, raw in raw_lines.items():
-        path = f"lines.{line_id}"
-        item = _keys(raw, path, ("line_id", "received_qty", "answers", "diminished_value"), errors)
-        if "line_id" in item and item["line_id"] != line_id:
-            errors.add(f"{path}.line_id", "must match the key it is filed under")
-        received = _integer(item.get("received_qty"), f"{path}.received_qty", errors, 0)
-        diminished = _integer(
-            item.get("diminished_value", 0), f"{path}.diminished_value", errors, 0
-        )
-        answers: dict[str, bool] = {}
-        raw_answers = item.get("answers", {})
-        if not isinstance(raw_answers, Mapping):
-            errors.add(f"{path}.answers", "must be an object of question code -> true/false")
-            raw_answers = {}
-        for code, passed in raw_answers.items():
-            where = f"{path}.answers.{code}"
-            if code not in QUESTION_CODES:
-                errors.add(where, "unknown checklist question")
-            elif not isinstance(passed, bool):
-                errors.add(where, "must be true or false")
-            else:
-                answers[code] = passed
-        if received is not None and diminished is not None:
-            findings[str(line_id)] = LineFindings(str(line_id), received, answers, diminished)
-    errors.raise_if_any()
-    assert received_at is not None  # errors were raised otherwise
-    return Inspection(received_at=received_at, lines=findings)
+    return read(InspectionIn, data).to_inspection()
 
 
 def validate_request(order: OrderFacts, request: ReturnRequest) -> None:
