@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from returns_portal.policy import PolicyInputError, load_policy, parse_inspection, parse_request
+from returns_portal.policy import (
+    PolicyInputError,
+    PolicyRefused,
+    load_policy,
+    parse_inspection,
+    parse_request,
+)
 
 GOOD_REQUEST = {
     "requested_at": "2026-11-12T10:00:00+08:00",
@@ -276,3 +282,10 @@ def test_a_bad_return_request_is_named_field_by_field(change, errors):
 )
 def test_a_bad_inspection_is_named_field_by_field(change, errors):
     assert errors_of(parse_inspection, {**GOOD_INSPECTION, **change}) == errors
+
+
+@pytest.mark.parametrize("name", ["America", "Mars/Olympus", "x" * 300, "a\x00b"])
+def test_a_time_zone_that_is_not_a_zone_is_refused_not_a_crash(name):
+    with pytest.raises(PolicyRefused) as refused:
+        load_policy({"timezone": name})
+    assert [v.rule for v in refused.value.violations] == ["timezone"]

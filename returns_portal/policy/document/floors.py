@@ -27,7 +27,9 @@ def _zone(doc: PolicyDocumentIn, pack: Pack) -> list[Violation]:
     name = doc.timezone if "timezone" in doc.model_fields_set else pack.default_timezone
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A name that is a folder of the zone database ("America") or too long for a file name
+    # fails as OSError: as unknown as any other.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return [Violation("timezone", TIMEZONE_RIGHT, f"unknown time zone {name!r}")]
     return []
 
