@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 
 from returns_portal.extensions import babel, csrf, db, limiter, login, migrate
-
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -33,9 +33,56 @@ def select_locale() -> str | None:
         return wanted
     if session.get("lang") in languages:
         return str(session["lang"])
-    return request.accept_languages.best_match(
-        languages, default=current_app.config["BABEL_DEFAULT_LOCALE"]
+    return locale_for_accept_language(
+        list(request.accept_languages), languages, current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+# Chinese written in Traditional characters: tagged by script, or by the regions that use it.
+_TRADITIONAL_REGIONS = frozenset({"tw", "hk", "mo"})
+
+
+def _locale_for_tag(tag: str, languages: Sequence[str]) -> tuple[str | None, bool]:
+    """Return (our locale, exact?) for one language tag (BCP 47, RFC 5646), or (None, False).
+
+    Region tags map to the locale of their script: zh-CN, zh-SG and zh-Hans-CN read
+    Simplified Chinese (zh_Hans). Traditional Chinese (zh-TW, zh-HK, zh-Hant-*) is not
+    offered, so Simplified is only a fallback for it: inexact.
+    """
+    subtags = tag.replace("_", "-").lower().split("-")
+    primary, rest = subtags[0], subtags[1:]
+    for locale in languages:
+        if locale.replace("_", "-").lower().split("-")[0] != primary:
+            continue
+        if primary != "zh":
+            return locale, True
+        script = next((part for part in rest if len(part) == 4 and part.isalpha()), None)
+        if script is None:
+            traditional = any(part in _TRADITIONAL_REGIONS for part in rest)
+        else:
+            traditional = script == "hant"
+        return locale, not traditional
+    return None, False
+
+
+def locale_for_accept_language(
+    accepted: Sequence[tuple[str, float]], languages: Sequence[str], default: str
+) -> str:
+    """Pick the locale for a browser's Accept-Language: the best-liked language we offer.
+
+    A language we offer only approximately (Simplified for a Traditional Chinese reader) is
+    used only when the browser names nothing else we offer; failing both, `default`.
+    """
+    fallback = None
+    # Most wanted first; sorted() keeps the header's order among equal weights.
+    for tag, quality in sorted(accepted, key=lambda item: -item[1]):
+        if quality <= 0:
+            continue
+        locale, exact = _locale_for_tag(tag, languages)
+        if locale is not None and exact:
+            return locale
+        fallback = fallback or locale
+    return fallback or default
 
 
 def create_app(config_class: type | None = None, default_env: str = "development") -> Flask:
