@@ -85,6 +85,29 @@ def locale_for_accept_language(
     return fallback or default
 
 
+def language_url(code: str) -> str:
+    """Return the link that shows this page in language `code` (the header's switcher).
+
+    A link is followed with GET. A page that answered a form (POST: a failed order lookup,
+    too many tries) links to the same address when it also answers GET, else to the start
+    page; the form's input is not resent either way.
+    """
+    from urllib.parse import urlencode
+
+    from flask import current_app, url_for
+    from werkzeug.exceptions import HTTPException
+
+    path = request.script_root + request.path
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    if request.method not in ("GET", "HEAD"):
+        args = []
+        try:
+            current_app.url_map.bind_to_environ(request.environ).match(request.path, "GET")
+        except HTTPException:  # 405 or 404 for GET: no page there to show again
+            path = url_for("returns.index")
+    return f"{path}?{urlencode([*args, ('lang', code)])}"
+
+
 def create_app(config_class: type | None = None, default_env: str = "development") -> Flask:
     """Build the app for `config_class`, or for RETURNS_PORTAL_ENV (else `default_env`)."""
     from config import CONFIGS, INSTANCE_DIR, ProductionConfig
@@ -125,6 +148,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
     csrf.init_app(app)
     login.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.add_template_global(language_url)
     limiter.init_app(app)
 
     from returns_portal import filters, inputs, jobs, security, storage
