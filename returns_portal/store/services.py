@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from returns_portal import policy
@@ -15,6 +16,9 @@ from returns_portal.extensions import db
 from returns_portal.orders.models import Order
 from returns_portal.orders.schemas import OrderIn
 from returns_portal.orders.services import OrderInvalid, load_order, order_to_dict, parse_order
+from returns_portal.policy.document import PolicyDocumentIn
+from returns_portal.policy.parse import InspectionIn, ReturnRequestIn
+from returns_portal.policy.validation import Moment, read
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.store.models import PolicyVersion, StoreSettings
 from returns_portal.types import utcnow
@@ -177,18 +181,57 @@ def recent_returns(email: str, days: int) -> int:
     return int(count or 0)
 
 
+class DryRunReturnIn(ReturnRequestIn):
+    """The proposed return, as for the engine, but `requested_at` may be left to now."""
+
+    requested_at: Moment = Field(
+        default_factory=utcnow,
+        description="When the customer asks (ISO 8601 with offset); default now.",
+    )
+
+
+class DryRunIn(BaseModel):
+    """The dry run's input, from `flask policy explain` or POST /api/v1/policy/evaluate.
+
+    Each part is read by the model named here, one part after the other (see `dry_run`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    order: OrderIn | None = Field(
+        default=None, description="An order inline, as for POST /orders; give this or order_number."
+    )
+    order_number: str | None = Field(
+        default=None,
+        description="A stored order; units already in its returns count against each line.",
+    )
+    return_: DryRunReturnIn = Field(alias="return")
+    inspection: InspectionIn | None = Field(
+        default=None, description="What the warehouse found, to decide the refund after inspection."
+    )
+    policy: PolicyDocumentIn | None = Field(
+        default=None,
+        description="A policy document to try instead of the active one (docs/policy.md).",
+    )
+
+
+DRY_RUN_FIELDS = frozenset(field.alias or name for name, field in DryRunIn.model_fields.items())
+
+
 def dry_run(payload: Mapping[str, Any]) -> tuple[policy.Evaluation, policy.Policy]:
     """Evaluate a proposed return with the same engine and facts the portal uses.
 
     Returns the evaluation and the policy it was made under.
 
-    `payload`: {"order": {...} | "order_number": "...", "return": {...},
-    "inspection": {...}?, "policy": {...}?}. Raises DryRunInvalid naming each bad field,
-    policy.PolicyRefused when an inline policy cuts a statutory right.
+    `payload` is a DryRunIn: {"order": {...} | "order_number": "...", "return": {...},
+    "inspection": {...}?, "policy": {...}?}. Each part is read by its model in turn — the
+    policy first, so that one cutting a statutory right is refused whatever else is wrong;
+    the return after the order, whose earlier returns it defaults to. Raises DryRunInvalid
+    naming each bad field, policy.PolicyRefused when an inline policy cuts a statutory right.
     """
     if not isinstance(payload, Mapping):
         raise DryRunInvalid({"body": ["expected a JSON object"]})
-    unknown = sorted(set(payload) - {"order", "order_number", "return", "inspection", "policy"})
+    unknown = sorted(set(payload) - DRY_RUN_FIELDS)
     errors: dict[str, list[str]] = {key: ["unknown field"] for key in unknown}
 
     rules = active_policy()
@@ -209,6 +252,7 @@ def dry_run(payload: Mapping[str, Any]) -> tuple[policy.Evaluation, policy.Polic
         except OrderInvalid as exc:
             errors.update(_prefixed("order", exc.errors))
     else:
+        # Any JSON value names an order by its text; one that names none is "no order …".
         stored = load_order(str(payload["order_number"]))
         if stored is None:
             errors["order_number"] = [f"no order {payload['order_number']}"]
@@ -223,14 +267,14 @@ def dry_run(payload: Mapping[str, Any]) -> tuple[policy.Evaluation, policy.Polic
     if not isinstance(request_data, Mapping):
         errors["return"] = ["required: the proposed return (lines, quantities, reasons)"]
     else:
-        request_data = dict(request_data)
-        request_data.setdefault("requested_at", utcnow().isoformat())
-        if previously and "previously_returned" not in request_data:
-            request_data["previously_returned"] = previously
         try:
-            request = policy.parse_request(request_data)
+            draft = read(DryRunReturnIn, request_data)
         except policy.PolicyInputError as exc:
             errors.update(_prefixed("return", exc.errors))
+        else:
+            if previously and "previously_returned" not in draft.model_fields_set:
+                draft.previously_returned = previously
+            request = draft.to_request()
 
     inspection = None
     if payload.get("inspection") is not None:
