@@ -19,6 +19,16 @@ DISPOSITION_WORDS = {
 }
 
 
+def bin_label(inspection_id: int, item_id: int, kind: str) -> tuple[bytes, str] | None:
+    """Render the bin label of an inspection's item once its disposition is chosen; None when
+    the inspection has no such item, or the item no disposition yet."""
+    inspection = receiving.load_inspection(inspection_id)
+    finding = receiving.load_finding(inspection_id, item_id) if inspection else None
+    if inspection is None or finding is None or not finding.disposition:
+        return None
+    return render_bin_label(inspection, finding, kind)
+
+
 def render_bin_label(
     inspection: Inspection, finding: InspectionItem, kind: str
 ) -> tuple[bytes, str]:

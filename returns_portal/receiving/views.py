@@ -1,4 +1,9 @@
-"""The warehouse scan station: receive parcels, count items in, inspect, print bin labels."""
+"""The warehouse scan station: receive parcels, count items in, inspect, print bin labels.
+
+Each view parses the request (the inspection or parcel its path names is part of that:
+unknown, 404), makes one service call and renders or redirects; a page's data comes from one
+page-model call (`receiving.pages`).
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from returns_portal.accounts.access import current_actor, role_required
 from returns_portal.accounts.models import Role
-from returns_portal.extensions import db
 from returns_portal.filters import money
 from returns_portal.inputs import INT32_MAX, parse_int
+from returns_portal.receiving import documents, pages
 from returns_portal.receiving import services as receiving
-from returns_portal.receiving.documents import render_bin_label
 from returns_portal.receiving.forms import ActionForm, AttachForm, ScanForm, UnidentifiedForm
-from returns_portal.receiving.models import Inspection, InspectionItem, UnidentifiedParcel
+from returns_portal.receiving.models import Inspection, UnidentifiedParcel
 from returns_portal.returns.photos import accept_photos
 
 bp = Blueprint("receiving", __name__, url_prefix="/warehouse")
@@ -45,6 +49,13 @@ def _inspection(inspection_id: int) -> Inspection:
     return inspection
 
 
+def _parcel(parcel_id: int) -> UnidentifiedParcel:
+    parcel = receiving.load_parcel(parcel_id)
+    if parcel is None:
+        abort(404)
+    return parcel
+
+
 @bp.route("/scan", methods=["GET", "POST"])
 @role_required(*STAFF)
 def scan() -> str | BaseResponse:
@@ -52,18 +63,16 @@ def scan() -> str | BaseResponse:
     form = ScanForm()
     if form.validate_on_submit():
         code = (form.code.data or "").strip()
-        rma = receiving.identify(code)
-        if rma is None:
-            _feedback("bad", _("No return matches %(code)s.", code=code))
-            return redirect(url_for("receiving.unidentified", code=code))
         try:
-            inspection = receiving.receive_parcel(rma, current_actor(), code=code)
+            inspection = receiving.receive_scan(code, current_actor())
         except receiving.ReceivingError as exc:
             _feedback("bad", str(exc))
             return redirect(url_for("receiving.scan"))
-        _feedback(
-            "ok", _("Return %(number)s: parcel %(n)d.", number=rma.number, n=inspection.parcels)
-        )
+        if inspection is None:
+            _feedback("bad", _("No return matches %(code)s.", code=code))
+            return redirect(url_for("receiving.unidentified", code=code))
+        _feedback("ok", _("Return %(number)s: parcel %(n)d.",
+                          number=inspection.rma.number, n=inspection.parcels))  # fmt: skip
         return redirect(url_for("receiving.inspection", inspection_id=inspection.id))
     return render_template("receiving/scan.html", form=form, feedback=session.pop(FEEDBACK, None))
 
@@ -72,14 +81,12 @@ def scan() -> str | BaseResponse:
 @role_required(*STAFF)
 def inspection(inspection_id: int) -> str:
     """Show what the return should contain, what has been counted, and what is left to do."""
-    current = _inspection(inspection_id)
-    rma = current.rma
+    page = pages.inspection_page(inspection_id)
+    if page is None:
+        abort(404)
     return render_template(
         "receiving/inspection.html",
-        inspection=current,
-        rma=rma,
-        expected=receiving.expected_items(current),
-        refund=receiving.proposed_refund(rma) if current.completed_at else None,
+        page=page,
         form=ScanForm(),
         action=ActionForm(),
         feedback=session.pop(FEEDBACK, None),
@@ -106,17 +113,16 @@ def scan_item(inspection_id: int) -> BaseResponse:
 @role_required(*STAFF)
 def inspect(inspection_id: int, item_id: int) -> str | BaseResponse:
     """Answer the item's checklist, grade it and choose where it goes."""
-    current = _inspection(inspection_id)
-    expected = next((e for e in receiving.expected_items(current) if e.finding.id == item_id), None)
-    if expected is None:
+    page = pages.item_page(inspection_id, item_id)
+    if page is None:
         abort(404)
-    questions = receiving.questions_for(current, expected)
+    expected = page.expected
     form = ActionForm()
     error = None
     if form.validate_on_submit():
         uploads = [f for f in request.files.getlist("photos") if f and f.filename][:5]
         keys, photo_errors = accept_photos({"item": uploads}) if uploads else ({}, {})
-        answers = {q.code: request.form.get(f"q-{q.code}") == "yes" for q in questions
+        answers = {q.code: request.form.get(f"q-{q.code}") == "yes" for q in page.questions
                    if request.form.get(f"q-{q.code}") in {"yes", "no"}}  # fmt: skip
         raw_value = request.form.get("diminished_value", "0").strip() or "0"
         # Negative numbers pass here so that the service can say why they are refused.
@@ -127,7 +133,7 @@ def inspect(inspection_id: int, item_id: int) -> str | BaseResponse:
                     _("Enter the diminished value as a whole number of minor units, e.g. 1500.")
                 )
             receiving.record_inspection(
-                current, expected.finding, answers, request.form.get("grade", ""),
+                page.inspection, expected.finding, answers, request.form.get("grade", ""),
                 request.form.get("disposition") or None, request.form.get("override_reason", ""),
                 request.form.get("notes", ""), value,
                 current_actor(), photos=keys.get("item", []),
@@ -141,11 +147,7 @@ def inspect(inspection_id: int, item_id: int) -> str | BaseResponse:
                               name=expected.line.product_name, grade=expected.finding.grade,
                               disposition=expected.finding.disposition))  # fmt: skip
             return redirect(url_for("receiving.inspection", inspection_id=inspection_id))
-    return render_template(
-        "receiving/inspect.html", inspection=current, expected=expected, questions=questions,
-        dispositions=list(receiving.Disposition), grades=receiving.GRADES, form=form, error=error,
-        eu=receiving.return_policy(current.rma).pack == "eu-14day",
-    )  # fmt: skip
+    return render_template("receiving/inspect.html", page=page, form=form, error=error)
 
 
 @bp.post("/receipts/<int:inspection_id>/complete")
@@ -168,11 +170,10 @@ def complete(inspection_id: int) -> BaseResponse:
 @role_required(*STAFF)
 def bin_label(inspection_id: int, item_id: int, kind: str) -> Response:
     """Print the bin label that says where the item goes."""
-    current = _inspection(inspection_id)
-    finding = db.session.get(InspectionItem, item_id)
-    if finding is None or finding.inspection_id != current.id or not finding.disposition:
+    label = documents.bin_label(inspection_id, item_id, kind)
+    if label is None:
         abort(404)
-    body, mimetype = render_bin_label(current, finding, kind)
+    body, mimetype = label
     return Response(body, mimetype=mimetype)
 
 
@@ -203,9 +204,7 @@ def unidentified() -> str | BaseResponse:
 @role_required(*STAFF)
 def attach(parcel_id: int) -> BaseResponse:
     """Attach a queued parcel to its return and continue with its inspection."""
-    parcel = db.session.get(UnidentifiedParcel, parcel_id)
-    if parcel is None:
-        abort(404)
+    parcel = _parcel(parcel_id)
     form = AttachForm()
     if form.validate_on_submit():
         try:

@@ -53,6 +53,13 @@ def test_a_parcel_is_identified_by_its_rma_tracking_number_or_qr_code(rma):
     assert shipment.tracking_number == tracking(rma)
 
 
+def test_a_scanned_code_receives_the_return_it_names_or_names_none(rma):
+    assert receiving.receive_scan("SP000000000CN", WORKER) is None
+    inspection = receiving.receive_scan(f" {tracking(rma)} ", WORKER)
+    assert inspection is not None and inspection.return_id == rma.id
+    assert rma.status == ReturnStatus.RECEIVED
+
+
 def test_receiving_a_parcel_marks_the_return_received_and_opens_its_inspection(rma):
     inspection = receiving.receive_parcel(rma, WORKER)
     assert rma.status == ReturnStatus.RECEIVED

@@ -177,3 +177,16 @@ def test_inspection_photos_are_kept_without_their_metadata(worker, rma, app):
     assert len(finding.photos) == 1
     stored = Path(app.config["UPLOAD_FOLDER"]) / finding.photos[0]
     assert b"SecretCam" not in stored.read_bytes()
+
+
+def test_what_a_path_names_must_exist_and_belong_together(worker, rma):
+    url = location(worker.post("/warehouse/scan", data={"code": rma.number}))
+    worker.post(f"{url}/scan", data={"code": "APP-TEE-BLK-M"})
+    item_url = re.search(r'href="(/warehouse/receipts/\d+/items/\d+)"', worker.get(url).text)[1]
+    inspection_id, item_id = (int(n) for n in re.findall(r"\d+", item_url))
+    assert worker.get(f"/warehouse/receipts/{inspection_id + 1}").status_code == 404
+    assert worker.get(f"{url}/items/{item_id + 1}").status_code == 404  # not one of its items
+    # No bin label before the item's disposition is chosen.
+    assert worker.get(f"{item_url}/bin.pdf").status_code == 404
+    response = worker.post("/warehouse/unidentified/999999/attach", data={"rma_number": "R"})
+    assert response.status_code == 404

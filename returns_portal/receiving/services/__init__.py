@@ -15,6 +15,7 @@ from returns_portal.receiving.services.common import (
     Expected,
     ReceivingError,
     expected_items,
+    load_finding,
     load_inspection,
     note_staff,
 )
@@ -41,10 +42,12 @@ from returns_portal.receiving.services.scanning import (
     identify,
     open_inspection,
     receive_parcel,
+    receive_scan,
     scan_item,
 )
 from returns_portal.receiving.services.unidentified import (
     attach_parcel,
+    load_parcel,
     register_unidentified,
     search_unidentified,
 )
@@ -64,13 +67,16 @@ __all__ = [
     "complete_inspection",
     "expected_items",
     "identify",
+    "load_finding",
     "load_inspection",
+    "load_parcel",
     "note_staff",
     "open_inspection",
     "policy_inspection",
     "proposed_refund",
     "questions_for",
     "receive_parcel",
+    "receive_scan",
     "record_inspection",
     "refund_due_by",
     "register_unidentified",

@@ -21,6 +21,12 @@ def load_inspection(inspection_id: int) -> Inspection | None:
     return db.session.get(Inspection, inspection_id)
 
 
+def load_finding(inspection_id: int, item_id: int) -> InspectionItem | None:
+    """Return one item's findings by id, if they belong to that inspection."""
+    finding = db.session.get(InspectionItem, item_id)
+    return finding if finding is not None and finding.inspection_id == inspection_id else None
+
+
 def note_staff(inspection: Inspection, actor: str, action: str) -> None:
     """Remember a staff user's part in an inspection (committed with the step): separation of
     duties is by user id, never by the actor's name."""

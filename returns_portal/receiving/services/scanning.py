@@ -110,6 +110,15 @@ def receive_parcel(rma: Return, actor: str, code: str = "") -> Inspection:
     return inspection
 
 
+def receive_scan(code: str, actor: str) -> Inspection | None:
+    """Receive the parcel a scanned code names (see `identify`) and return its inspection;
+    None when the code names no return."""
+    rma = identify(code)
+    if rma is None:
+        return None
+    return receive_parcel(rma, actor, code=code)
+
+
 # --- counting items in ---------------------------------------------------------------------
 
 

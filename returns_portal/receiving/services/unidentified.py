@@ -69,6 +69,11 @@ def search_unidentified(
     return list(db.session.scalars(statement.limit(200)))
 
 
+def load_parcel(parcel_id: int) -> UnidentifiedParcel | None:
+    """Return a queued (or already attached) parcel by id."""
+    return db.session.get(UnidentifiedParcel, parcel_id)
+
+
 def attach_parcel(parcel: UnidentifiedParcel, rma_number: str, actor: str) -> Inspection:
     """Attach a queued parcel to the return it belongs to and start (or continue) its inspection."""
     if parcel.return_id is not None:
