@@ -7,13 +7,14 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from returns_portal import policy
 from returns_portal.accounts.services import authenticate_token, touch_token
 from returns_portal.api.errors import error
 from returns_portal.api.openapi import openapi_document
-from returns_portal.inputs import INT32_MAX
+from returns_portal.api.schemas import RedeemIn, redeem_errors
 from returns_portal.orders import services as orders
 from returns_portal.refunds import credit
 from returns_portal.store import services as store
@@ -21,7 +22,6 @@ from returns_portal.store import services as store
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
-MAX_MINOR = INT32_MAX  # the ledger's amount column is `integer`
 
 
 def token_required(view: F) -> F:
@@ -140,22 +140,12 @@ def redeem_store_credit(code: str) -> Response:
     data = json_body()
     if not isinstance(data, dict):
         return error(400, "The body must be a JSON object (Content-Type: application/json).")
-    errors: dict[str, list[str]] = {}
-    amount, currency, key = data.get("amount"), data.get("currency"), data.get("key")
-    if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > MAX_MINOR:
-        amount = 0
-        errors["amount"] = ["An integer amount in minor units (at most 2³¹−1) is required."]
-    if not isinstance(currency, str) or len(currency) != 3:
-        errors["currency"] = ["A three-letter ISO 4217 currency is required."]
-    if not isinstance(key, str) or not key.strip() or len(key) > 64:
-        errors["key"] = ["An idempotency key (your checkout's id for this payment) is required."]
-    reference = data.get("reference", "")
-    if not isinstance(reference, str):
-        errors["reference"] = ["The reference must be a string."]
-    if errors:
-        return error(422, "The redemption is not valid; nothing was spent.", errors)
     try:
-        done = credit.redeem(code, int(amount), str(currency), str(key), str(reference))
+        body = RedeemIn.model_validate(data)
+    except ValidationError as exc:
+        return error(422, "The redemption is not valid; nothing was spent.", redeem_errors(exc))
+    try:
+        done = credit.redeem(code, body.amount, body.currency, body.key, body.reference)
     except credit.CreditError as exc:
         return error(exc.status, str(exc))
     response = jsonify(

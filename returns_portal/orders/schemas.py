@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -229,8 +229,3 @@ def field_errors(exc: ValidationError) -> dict[str, list[str]]:
             message = PATTERN_HINTS.get(str(error["loc"][-1]), REF_HINT)
         errors.setdefault(loc, []).append(message)
     return errors
-
-
-def order_json_schema() -> dict[str, Any]:
-    """Return the JSON Schema of the order format, for the OpenAPI document."""
-    return OrderIn.model_json_schema(ref_template="#/components/schemas/{model}")
