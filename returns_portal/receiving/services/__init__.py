@@ -86,9 +86,3 @@ __all__ = [
     "search_unidentified",
     "suggest_disposition",
 ]
-
-# The names before the design's words were used, for the refunds tests being written
-# alongside (tests/refunds/test_money_conservation.py, test_finance_bonus.py); delete them
-# once those call complete_inspection and record_inspection.
-complete_receipt = complete_inspection
-record_findings = record_inspection
