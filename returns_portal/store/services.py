@@ -182,7 +182,7 @@ def recent_returns(email: str, days: int) -> int:
 
 
 class DryRunReturnIn(ReturnRequestIn):
-    """The proposed return, as for the engine, but `requested_at` may be left to now."""
+    """The proposed return: lines, quantities and reasons; `requested_at` defaults to now."""
 
     requested_at: Moment = Field(
         default_factory=utcnow,
@@ -191,11 +191,10 @@ class DryRunReturnIn(ReturnRequestIn):
 
 
 class DryRunIn(BaseModel):
-    """The dry run's input, from `flask policy explain` or POST /api/v1/policy/evaluate.
+    """A dry run: `order` (inline, as for POST /orders) or `order_number` (stored), a return."""
 
-    Each part is read by the model named here, one part after the other (see `dry_run`).
-    """
-
+    # `flask policy explain` reads the same. Each part is read by the model named here, one
+    # part after the other (see `dry_run`).
     model_config = ConfigDict(extra="forbid")
 
     order: OrderIn | None = Field(
