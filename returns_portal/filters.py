@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 
 from returns_portal.policy import format_money
+from returns_portal.policy.money import Money
 from returns_portal.returns.reasons import (
     EVENT_LABELS,
     METHOD_LABELS,
@@ -22,14 +22,12 @@ from returns_portal.returns.reasons import (
     reason_label,
 )
 
-ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK"}
-
 
 def money(amount: int, currency: str) -> str:
-    """Format integer minor units in the reader's locale, e.g. ¥106.60 or 106,60 €."""
-    digits = 0 if currency in ZERO_DECIMAL else 2
+    """Format integer minor units in the reader's locale, e.g. ¥106.60 or 106,60 €; the
+    policy's currency table says how many decimals the minor unit has."""
     try:
-        return str(format_currency(Decimal(amount).scaleb(-digits), currency))
+        return str(format_currency(Money(amount, currency).major, currency))
     except Exception:  # an unknown currency still reads sensibly
         return format_money(amount, currency)
 

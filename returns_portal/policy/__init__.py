@@ -38,7 +38,14 @@ from returns_portal.policy.facts import (
     ReturnReason,
     ReturnRequest,
 )
-from returns_portal.policy.money import allocate, format_money, line_paid_amounts, unit_share
+from returns_portal.policy.money import (
+    Money,
+    allocate,
+    format_money,
+    line_paid_amounts,
+    minor_digits,
+    unit_share,
+)
 from returns_portal.policy.packs import (
     CN_7DAY,
     DEFAULT_PACK,
@@ -50,7 +57,7 @@ from returns_portal.policy.packs import (
     line_checklist,
 )
 from returns_portal.policy.parse import parse_inspection, parse_request, validate_request
-from returns_portal.policy.reasons import N_, Reason
+from returns_portal.policy.reasons import N_, Param, Reason
 
 __all__ = [
     "CN_7DAY",
@@ -68,9 +75,11 @@ __all__ = [
     "Inspection",
     "LineDecision",
     "LineFindings",
+    "Money",
     "OrderFacts",
     "OrderLine",
     "Pack",
+    "Param",
     "Parcel",
     "Policy",
     "PolicyInputError",
@@ -98,6 +107,7 @@ __all__ = [
     "line_paid_amounts",
     "load_policy",
     "local_date",
+    "minor_digits",
     "parse_inspection",
     "parse_request",
     "roll_to_working_day",

@@ -165,7 +165,7 @@ def _windows(
             reason(
                 "withdrawal_info_missing_extension",
                 r.WITHDRAWAL_INFO_MISSING_EXTENSION,
-                last_day=statutory_last.isoformat(),
+                last_day=statutory_last,
             )
         )
 
@@ -182,8 +182,8 @@ def _windows(
             extension = reason(
                 "merchant_window",
                 r.MERCHANT_WINDOW,
-                days=str(merchant_days),
-                last_day=candidate.isoformat(),
+                days=merchant_days,
+                last_day=candidate,
             )
     placed_day = local_date(order.placed_at, tz)
     for ext in policy.holiday_extensions:
@@ -194,9 +194,9 @@ def _windows(
             extension = reason(
                 "holiday_extension",
                 r.HOLIDAY_EXTENSION,
-                ordered_from=ext.ordered_from.isoformat(),
-                ordered_to=ext.ordered_to.isoformat(),
-                return_by=ext.return_by.isoformat(),
+                ordered_from=ext.ordered_from,
+                ordered_to=ext.ordered_to,
+                return_by=ext.return_by,
             )
     defect_last = pack.last_day(event_day, policy.defect_window_days, holidays)
     return _Windows(
@@ -276,30 +276,30 @@ def decide_line(
 
     if delivered_at is None:
         if pack.code == EU_14DAY:
-            said.append(reason("window_open", r.WINDOW_OPEN_BEFORE_DELIVERY, days=str(pack.days)))
+            said.append(reason("window_open", r.WINDOW_OPEN_BEFORE_DELIVERY, days=pack.days))
         else:
             said.append(reason("not_delivered", r.NOT_DELIVERED))
     elif last_day is not None:
         if no_reason_ok:
-            said.append(reason("window_open", r.WINDOW_OPEN, last_day=last_day.isoformat()))
+            said.append(reason("window_open", r.WINDOW_OPEN, last_day=last_day))
         elif window_days is not None:
             said.append(
                 reason(
                     "window_closed",
                     r.WINDOW_CLOSED,
-                    days=str(window_days),
-                    last_day=last_day.isoformat(),
+                    days=window_days,
+                    last_day=last_day,
                 )
             )
         else:
-            said.append(reason("window_closed", r.WINDOW_CLOSED_ON, last_day=last_day.isoformat()))
+            said.append(reason("window_closed", r.WINDOW_CLOSED_ON, last_day=last_day))
     if statutory:
         if final_sale and statutory_last is not None:
             said.append(
                 reason(
                     "statutory_right",
                     r.STATUTORY_RIGHT_OVER_FINAL_SALE,
-                    last_day=statutory_last.isoformat(),
+                    last_day=statutory_last,
                 )
             )
         elif statutory_last is not None:
@@ -309,14 +309,14 @@ def decide_line(
                 reason(
                     "statutory_right",
                     r.STATUTORY_RIGHT_UNTIL,
-                    days=str(pack.days),
+                    days=pack.days,
                     pack=pack.code,
-                    last_day=statutory_last.isoformat(),
+                    last_day=statutory_last,
                 )
             )
         else:
             said.append(
-                reason("statutory_right", r.STATUTORY_RIGHT, days=str(pack.days), pack=pack.code)
+                reason("statutory_right", r.STATUTORY_RIGHT, days=pack.days, pack=pack.code)
             )
     if final_sale and not statutory and not excluded and delivered_at is not None:
         said.append(reason("final_sale", r.FINAL_SALE))
@@ -329,7 +329,7 @@ def decide_line(
     if defect_last is not None and (is_fault or (return_reason is None and defect_open)):
         template = r.DEFECT_WINDOW if defect_open else r.DEFECT_WINDOW_CLOSED
         code = "defect_window" if defect_open else "defect_window_closed"
-        said.append(reason(code, template, last_day=defect_last.isoformat()))
+        said.append(reason(code, template, last_day=defect_last))
     if is_fault and return_reason is not None:
         said.append(reason("fault_claim", r.FAULT_CLAIM, reason=return_reason.value))
         if policy.photos_required:
@@ -359,8 +359,8 @@ def decide_line(
             reason(
                 "quantity_exceeds_remaining",
                 r.QUANTITY_EXCEEDS_REMAINING,
-                requested=str(quantity),
-                remaining=str(remaining),
+                requested=quantity,
+                remaining=remaining,
             )
         )
 

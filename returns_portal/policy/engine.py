@@ -31,7 +31,7 @@ from returns_portal.policy.facts import (
     Resolution,
     ReturnRequest,
 )
-from returns_portal.policy.money import format_money, line_paid_amounts, unit_share
+from returns_portal.policy.money import Money, line_paid_amounts, unit_share
 from returns_portal.policy.packs import CN_7DAY, EU_14DAY, assess_product
 from returns_portal.policy.reasons import Reason, reason
 
@@ -150,8 +150,8 @@ class _Return:
     inspection: Inspection | None
     paid: dict[str, int]  # goods paid per line, after discounts
 
-    def money(self, amount: int) -> str:
-        return format_money(amount, self.order.currency)
+    def money(self, amount: int) -> Money:
+        return Money(amount, self.order.currency)
 
     def before(self, line_id: str) -> int:
         return self.request.previously_returned.get(line_id, 0)
@@ -187,8 +187,8 @@ class _Ledger:
                     "deduction_capped",
                     r.DEDUCTION_CAPPED,
                     deduction=code,
-                    wanted=format_money(wanted, self.currency),
-                    amount=format_money(amount, self.currency),
+                    wanted=Money(wanted, self.currency),
+                    amount=Money(amount, self.currency),
                 )
             )
         self.running -= amount
@@ -215,8 +215,8 @@ def _inspect(
             reason(
                 "fewer_received",
                 r.FEWER_RECEIVED,
-                received=str(received),
-                requested=str(requested.quantity),
+                received=received,
+                requested=requested.quantity,
             )
         )
     if findings is None or requested.reason in FAULT_REASONS:
@@ -366,7 +366,7 @@ def _charge_missing_gifts(ret: _Return, outcomes: list[_LineOutcome], ledger: _L
             why = reason(
                 "gift_not_returned",
                 r.GIFT_NOT_RETURNED,
-                missing=str(missing),
+                missing=missing,
                 gift_line=gift.line_id,
                 amount=ret.money(amount),
             )
@@ -471,9 +471,7 @@ def _refund_due(ret: _Return) -> tuple[date | None, list[Reason]]:
     if pack.refund_counts_from_receipt:
         # RULES.md cn-7day: within 7 days of receiving the returned goods.
         if ret.inspection is None:
-            notes.append(
-                reason("refund_due_after_receipt", r.REFUND_DUE_AFTER_RECEIPT, days=str(days))
-            )
+            notes.append(reason("refund_due_after_receipt", r.REFUND_DUE_AFTER_RECEIPT, days=days))
         else:
             received = local_date(ret.inspection.received_at, tz)
             due_by = pack.last_day(received, days, policy.holidays)
@@ -482,9 +480,9 @@ def _refund_due(ret: _Return) -> tuple[date | None, list[Reason]]:
         told = local_date(ret.request.requested_at, tz)
         due_by = pack.last_day(told, days, policy.holidays)
         send_by = pack.last_day(told, pack.days, policy.holidays)
-        notes.append(reason("send_back_within", r.SEND_BACK_WITHIN, last_day=send_by.isoformat()))
+        notes.append(reason("send_back_within", r.SEND_BACK_WITHIN, last_day=send_by))
     if due_by is not None:
-        notes.append(reason("refund_due_by", r.REFUND_DUE_BY, due_date=due_by.isoformat()))
+        notes.append(reason("refund_due_by", r.REFUND_DUE_BY, due_date=due_by))
     # RULES.md: both packs refund by the same means the consumer paid.
     notes.append(reason("refund_same_means", r.REFUND_SAME_MEANS))
     return due_by, notes
@@ -505,8 +503,8 @@ def _review(ret: _Return) -> list[Reason]:
             reason(
                 "abuse_review",
                 r.ABUSE_REVIEW,
-                count=str(order.customer_recent_returns),
-                days=str(policy.abuse_within_days),
+                count=order.customer_recent_returns,
+                days=policy.abuse_within_days,
             )
         )
     return said

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from babel.numbers import get_currency_precision
 
 from returns_portal.policy.facts import OrderFacts
 
-# Currencies whose minor unit is the major unit (ISO 4217: no decimals); everything else is
-# taken to have 2. The same set as the pages' money filter (returns_portal/filters.py), so a
-# reason's "VND 380", the CSV's amounts and the page's ₫380 all name the same 380 dong.
-ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK"})
+# How many decimals a currency's minor unit has: ISO 4217 as CLDR (babel) records it, where
+# the payment provider counts minor units differently (Stripe's API takes HUF in 1/100 forint
+# though it has no coins below 1) its count wins, since amounts come from and go to it.
+PROVIDER_DIGITS = {"HUF": 2}
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in integer minor units of its currency; formatted only for people."""
+
+    amount: int
+    currency: str  # upper-case ISO 4217
+
+    def __str__(self) -> str:
+        return format_money(self.amount, self.currency)
+
+    @property
+    def major(self) -> Decimal:
+        """The amount in major units, exactly: Money(12900, "CNY").major == Decimal("129.00")."""
+        return Decimal(self.amount).scaleb(-minor_digits(self.currency))
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
@@ -61,9 +82,11 @@ def line_paid_amounts(order: OrderFacts) -> dict[str, int]:
     }
 
 
+@cache
 def minor_digits(currency: str) -> int:
-    """Return how many decimals `currency` has."""
-    return 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
+    """Return how many decimals `currency`'s minor unit has (2 when babel doesn't know it)."""
+    code = currency.upper()
+    return PROVIDER_DIGITS.get(code, int(get_currency_precision(code)))
 
 
 def format_money(amount: int, currency: str) -> str:

@@ -7,14 +7,26 @@ through ``N_``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
+from typing import Any
+
+from returns_portal.policy.money import Money, minor_digits
 
 
 def N_(message: str) -> str:
     """Return `message` unchanged; mark it for translation extraction."""
     return message
+
+
+# A reason's value: words and codes as text, counts as int, money and days typed, so each
+# reader formats them its own way (the pages in the reader's language, the CLI in English).
+Param = str | int | Money | date
+_LEGACY_MONEY = re.compile(r"([A-Z]{3}) (-?\d+)(?:\.(\d+))?")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -23,29 +35,78 @@ class Reason:
 
     code: str
     message: str
-    params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    params: Mapping[str, Param] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def text(self) -> str:
         """Return the English sentence with its parameters filled in."""
-        return self.message.format_map(dict(self.params))
+        return self.message.format_map({k: _english(v) for k, v in self.params.items()})
 
     def to_dict(self) -> dict[str, object]:
-        """Return a JSON-serialisable form with stable key order."""
+        """Return a JSON-serialisable form with stable key order: money as
+        {"amount", "currency"}, a day as {"date": "yyyy-mm-dd"}."""
         return {
             "code": self.code,
             "message": self.message,
-            "params": dict(sorted(self.params.items())),
+            "params": {k: _to_json(v) for k, v in sorted(self.params.items())},
             "text": self.text,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reason:
+        """Rebuild a stored reason. Rows written before params were typed hold display
+        strings ("CNY 12.00", "2026-12-01"): those are read back as money and days."""
+        raw = data.get("params") or {}
+        params = {str(k): _from_json(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
+        return cls(
+            code=str(data.get("code", "")),
+            message=str(data.get("message", "")),
+            params=MappingProxyType(params),
+        )
 
-def reason(code: str, message: str, **params: str) -> Reason:
-    """Build a Reason whose parameters are already display strings."""
+
+def _english(value: Param) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _to_json(value: Param) -> object:
+    if isinstance(value, Money):
+        return {"amount": value.amount, "currency": value.currency}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _from_json(value: object) -> Param:
+    if isinstance(value, Mapping):
+        if "date" in value:
+            return date.fromisoformat(str(value["date"]))
+        return Money(int(value["amount"]), str(value["currency"]))
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return str(value)
+    if isinstance(value, int):
+        return value
+    money = _LEGACY_MONEY.fullmatch(value)
+    if money:
+        currency, whole, fraction = money.groups()
+        digits = minor_digits(currency)
+        fraction = (fraction or "").ljust(digits, "0")[:digits] if digits else ""
+        sign = -1 if whole.startswith("-") else 1
+        return Money(sign * (abs(int(whole)) * 10**digits + int(fraction or 0)), currency)
+    if _ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def reason(code: str, message: str, **params: Param) -> Reason:
+    """Build a Reason; money and days stay typed until a reader formats them."""
     return Reason(code=code, message=message, params=MappingProxyType(dict(params)))
 
 
-# Templates. Dates in params are ISO (yyyy-mm-dd); money is pre-formatted ("CNY 129.00").
+# Templates. Their {placeholders} are filled with the reason's params (see Param).
 
 WINDOW_OPEN = N_("You can return this item until {last_day}.")
 WINDOW_OPEN_BEFORE_DELIVERY = N_(

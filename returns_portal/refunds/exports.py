@@ -15,6 +15,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import list_currencies
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -23,7 +24,7 @@ from returns_portal.accounts.models import User
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order, OrderLine
 from returns_portal.policy import Reason
-from returns_portal.policy.money import ZERO_DECIMAL_CURRENCIES, format_money, minor_digits
+from returns_portal.policy.money import Money, minor_digits
 from returns_portal.receiving.models import Inspection
 from returns_portal.refunds.models import Refund, RefundStatus
 from returns_portal.refunds.services import approvals_needed
@@ -48,20 +49,26 @@ def to_minor(value: Decimal, currency: str) -> int:
 
 
 def to_major(amount: int, currency: str) -> str:
-    """Write minor units as major units with two decimals for spreadsheets: 1234 -> "12.34"."""
-    return f"{Decimal(amount).scaleb(-minor_digits(currency)):.2f}"
+    """Write minor units as major units for spreadsheets, with at least two decimals and as
+    many as the currency has: 1234 CNY -> "12.34", 380 JPY -> "380.00", 1250 BHD -> "1.250"."""
+    digits = minor_digits(currency)
+    return f"{Decimal(amount).scaleb(-digits):.{max(2, digits)}f}"
 
 
 def _amount_bound(major: Decimal, lower: bool) -> ColumnElement[bool]:
     """Compare each refund's amount with `major` units of its own currency."""
     rounding = ROUND_CEILING if lower else ROUND_FLOOR
+    by_digits: dict[int, list[str]] = {}
+    for code in list_currencies():
+        by_digits.setdefault(minor_digits(code), []).append(code)
     conditions = []
-    for digits, currencies in ((0, True), (2, False)):
+    for digits, currencies in by_digits.items():
         bound = int(major.scaleb(digits).to_integral_value(rounding))
+        # Currencies babel doesn't list have 2 decimals, like most.
         in_group = (
-            Refund.currency.in_(ZERO_DECIMAL_CURRENCIES)
-            if currencies
-            else Refund.currency.not_in(ZERO_DECIMAL_CURRENCIES)
+            or_(Refund.currency.in_(currencies), Refund.currency.not_in(list_currencies()))
+            if digits == 2
+            else Refund.currency.in_(currencies)
         )
         compare = Refund.amount >= bound if lower else Refund.amount <= bound
         conditions.append(and_(in_group, compare))
@@ -165,10 +172,7 @@ def refund_queue(wanted: QueueFilter, limit: int = QUEUE_LIMIT) -> Queue:
 
 def reason_of(data: dict[str, Any]) -> Reason:
     """Rebuild a policy Reason from its stored form, so `explain` can word it for the reader."""
-    params = {str(k): str(v) for k, v in (data.get("params") or {}).items()}
-    return Reason(
-        code=str(data.get("code", "")), message=str(data.get("message", "")), params=params
-    )
+    return Reason.from_dict(data)
 
 
 @dataclass(frozen=True)
@@ -267,7 +271,7 @@ def _notes(breakdown: dict[str, Any], money: dict[str, Any]) -> list[Reason]:
     # The policy's bonus is before an exchange or a cost takes part of the credit; the
     # settlement's bonus is what is issued, so that is the amount finance must read.
     bonus = int(settlement.get("bonus") or 0)
-    amount = format_money(bonus, str(money.get("currency") or settlement.get("currency") or ""))
+    amount = Money(bonus, str(money.get("currency") or settlement.get("currency") or ""))
     return [
         Reason(n.code, n.message, {**n.params, "amount": amount})
         if n.code == "store_credit_bonus"

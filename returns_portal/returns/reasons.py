@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
@@ -40,24 +38,19 @@ def reason_label(code: str) -> str:
     return str(REASON_LABELS.get(code, code))
 
 
-MONEY = re.compile(r"^([A-Z]{3}) (-?\d+(?:\.\d+)?)$")
-
-
-def _localise(key: str, value: str) -> str:
-    """Render one value of a policy reason for the reader: words, dates and money."""
+def _localise(key: str, value: policy.Param) -> str:
+    """Render one value of a policy reason for the reader: words, days and money."""
+    if isinstance(value, policy.Money):  # pages write ¥12.00, so the reasons do too
+        return str(format_currency(value.major, value.currency))
+    if isinstance(value, date):
+        return str(format_date(value, "long"))
+    if isinstance(value, int):
+        return str(value)
     labels = {"reason": REASON_LABELS, "resolution": RESOLUTION_LABELS, "method": METHOD_LABELS}
     if key in labels:
         return str(labels[key].get(value, value))
     if key == "question":  # checklist questions are N_-marked English sentences
         return _(value)
-    money = MONEY.match(value)
-    if money:  # the engine writes "CNY 12.00"; pages write ¥12.00, so do the same here
-        return str(format_currency(Decimal(money.group(2)), money.group(1)))
-    if len(value) == 10:
-        try:
-            return str(format_date(date.fromisoformat(value), "long"))
-        except ValueError:
-            return value
     return value
 
 

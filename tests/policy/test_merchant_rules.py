@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from returns_portal.policy import (
+    Money,
     PolicyInputError,
     PolicyRefused,
     Resolution,
@@ -105,7 +106,7 @@ def test_inside_a_longer_merchant_window_the_statutory_last_day_is_still_named()
     assert decision.statutory
     assert decision.last_day == date(2026, 12, 10)
     right = next(r for r in decision.reasons if r.code == "statutory_right")
-    assert right.params["last_day"] == "2026-11-17"
+    assert right.params["last_day"] == date(2026, 11, 17)
     assert right.text.endswith("until 2026-11-17.")
 
 
@@ -519,9 +520,13 @@ def test_a_label_dearer_than_the_refund_is_capped_at_zero_and_the_cap_explained(
     capped = next(r for r in evaluation.refund.reasons if r.code == "deduction_capped")
     assert capped.params == {
         "deduction": "return_label_cost",
-        "wanted": "CNY 8.00",
-        "amount": "CNY 5.00",
+        "wanted": Money(800, "CNY"),
+        "amount": Money(500, "CNY"),
     }
+    assert capped.text == (
+        "The return_label_cost deduction of CNY 8.00 was capped at CNY 5.00 so the refund "
+        "does not go below zero."
+    )
 
 
 def test_units_already_returned_are_not_offered_again():

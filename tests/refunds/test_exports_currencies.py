@@ -13,14 +13,18 @@ import pytest
 from flask_babel import force_locale
 
 from returns_portal import filters
-from returns_portal.policy import Reason, format_money
-from returns_portal.policy.money import ZERO_DECIMAL_CURRENCIES, minor_digits
+from returns_portal.policy import Money, Reason, format_money
+from returns_portal.policy.money import minor_digits
 from returns_portal.refunds import exports
 from returns_portal.returns.reasons import explain
 
 
-def test_the_policy_counts_decimals_as_the_pages_do():
-    assert set(filters.ZERO_DECIMAL) <= ZERO_DECIMAL_CURRENCIES
+@pytest.mark.parametrize(
+    ("currency", "page"), [("VND", "₫380"), ("CNY", "CN¥3.80"), ("BHD", "BHD0.380")]
+)
+def test_the_pages_count_decimals_by_the_policys_one_table(app, currency, page):
+    with app.test_request_context(), force_locale("en"):
+        assert filters.money(380, currency).replace("\xa0", " ") == page
 
 
 @pytest.mark.parametrize("currency", ["JPY", "KRW", "VND", "CLP", "ISK"])
@@ -33,12 +37,17 @@ def test_a_zero_decimal_amount_is_whole_units_everywhere(currency):
         exports.to_minor(Decimal("3.80"), currency)
 
 
-def test_a_deduction_sentence_names_the_amount_the_breakdown_shows(app):
-    reason = Reason(
-        "return_label_cost",
-        "The return shipping label costs {amount}, deducted from the refund.",
-        {"amount": format_money(380, "VND")},
-    )
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"amount": {"amount": 380, "currency": "VND"}},  # typed, as the engine writes it now
+        {"amount": "VND 380"},  # a row stored when the engine wrote display strings
+    ],
+)
+def test_a_deduction_sentence_names_the_amount_the_breakdown_shows(app, stored):
+    template = "The return shipping label costs {amount}, deducted from the refund."
+    reason = Reason.from_dict({"code": "return_label_cost", "message": template, "params": stored})
+    assert reason.params["amount"] == Money(380, "VND")
     with app.test_request_context(), force_locale("en"):
         assert filters.money(380, "VND") in explain(reason)
 
@@ -47,3 +56,11 @@ def test_two_decimal_currencies_keep_their_cents():
     assert format_money(380, "CNY") == "CNY 3.80"
     assert exports.to_major(380, "EUR") == "3.80"
     assert exports.to_minor(Decimal("3.80"), "EUR") == 380
+
+
+def test_a_three_decimal_currency_keeps_its_fils_in_the_file():
+    assert minor_digits("BHD") == 3
+    assert exports.to_major(1250, "BHD") == "1.250"
+    assert exports.to_minor(Decimal("1.250"), "BHD") == 1250
+    with pytest.raises(ValueError):
+        exports.to_minor(Decimal("1.2505"), "BHD")

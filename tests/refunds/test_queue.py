@@ -312,3 +312,16 @@ def test_a_failed_refund_can_be_denied_and_the_customer_is_told(desk, gateway):
     )
     assert mail is not None and mail.done_at is not None
     assert mail.payload == {"refund_id": refund.id, "reason": "Paid back in store"}
+
+
+@pytest.mark.parametrize(("currency", "amount"), [("JPY", 1200), ("BHD", 1200), ("HUF", 1200)])
+def test_the_amount_filter_reads_major_units_in_each_refunds_own_currency(desk, currency, amount):
+    paid_order()
+    refund = proposed_refund(quantity=1)
+    refund.currency, refund.amount = currency, amount  # 1200 yen, 1.200 dinar, 12.00 forint
+    db.session.commit()
+    major = {"JPY": "1200", "BHD": "1.2", "HUF": "12"}[currency]
+    shown = f'/finance/refunds/{refund.id}"'
+    assert shown in desk.get(f"/finance/refunds?min_amount={major}&max_amount={major}").text
+    above = {"JPY": "1201", "BHD": "1.201", "HUF": "12.01"}[currency]
+    assert shown not in desk.get(f"/finance/refunds?min_amount={above}").text
