@@ -77,8 +77,9 @@ def input_errors(exc: ValidationError) -> dict[str, list[str]]:
             path, message = _path(loc[:-1]), f"keys must be strings, got {loc[-1]}"
         elif kind == OURS:
             path, message = _path(loc + ((ctx["field"],) if ctx.get("field") else ())), error["msg"]
-        else:
-            path, message = _path(loc), MESSAGES.get(kind, error["msg"]).format(**ctx)
+        else:  # only our templates are formatted: pydantic's own message may hold braces
+            template = MESSAGES.get(kind)
+            path, message = _path(loc), template.format(**ctx) if template else error["msg"]
         errors.setdefault(path, []).append(message)
     return errors
 
