@@ -33,7 +33,7 @@ class RedeemIn(BaseModel):
 
     amount: Annotated[int, Field(strict=True, ge=-INT32_MAX, le=INT32_MAX)] = Field(
         description="Minor units to spend; the ledger's column holds at most 2³¹−1, and an "
-        "amount that is not positive is refused by the ledger (400)."
+        "amount that is not positive is refused by the ledger (422)."
     )
     currency: Annotated[str, Field(strict=True, min_length=3, max_length=3)] = Field(
         description="ISO 4217, the credit's currency."
