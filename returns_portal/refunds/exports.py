@@ -305,12 +305,12 @@ def refund_file(refund: Refund) -> RefundFile:
     inspectors: list[str] = []
     if rma is not None:
         items = {item.id: item for item in rma.items}
-        receipts = db.session.scalars(
+        inspections = db.session.scalars(
             select(Inspection).where(Inspection.return_id == rma.id).order_by(Inspection.id)
         )
-        for receipt in receipts:
-            inspectors.append(receipt.inspector)
-            for found in receipt.items:
+        for inspection in inspections:
+            inspectors.append(inspection.inspector)
+            for found in inspection.items:
                 item: ReturnItem | None = items.get(found.return_item_id)
                 findings.append(
                     Finding(
