@@ -17,6 +17,7 @@ from returns_portal.documents import (
 )
 from returns_portal.returns.models import Return
 from returns_portal.returns.reasons import reason_label
+from returns_portal.returns.services.links import return_page_url
 from returns_portal.shipping.services import (
     customer_address,
     live_shipment,
@@ -41,7 +42,9 @@ def _label_data(rma: Return) -> LabelData:
         to_address=warehouse_address(),
         weight_grams=1000,
         shipped_on=shipment.created_at.date(),
-        qr_payload=shipment.qr_payload or shipment.tracking_number,
+        # The customer's QR code opens their return page on a phone; the scan station reads
+        # the return's number from it (links.return_number_in_url).
+        qr_payload=return_page_url(rma, issued_at=shipment.created_at),
         heading_from=_("FROM"),
         heading_to=_("TO"),
         note=_("Return %(number)s", number=rma.number),

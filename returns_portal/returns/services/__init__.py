@@ -39,7 +39,12 @@ from returns_portal.returns.services.lifecycle import (
     timeline,
     transition,
 )
-from returns_portal.returns.services.links import return_from_link_token, signed_link_token
+from returns_portal.returns.services.links import (
+    return_from_link_token,
+    return_number_in_url,
+    return_page_url,
+    signed_link_token,
+)
 
 __all__ = [
     "CANCELLABLE",
@@ -69,6 +74,8 @@ __all__ = [
     "open_return",
     "order_context",
     "return_from_link_token",
+    "return_number_in_url",
+    "return_page_url",
     "shipments_of",
     "signed_link_token",
     "timeline",
