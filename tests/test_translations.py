@@ -156,7 +156,7 @@ def test_the_landing_page_speaks_chinese_when_asked(client):
 
 def test_a_policy_reason_reads_in_chinese_with_the_date_in_chinese_style(app):
     window = policy_reasons.reason(
-        "window_open", policy_reasons.WINDOW_OPEN, last_day=date(2026, 12, 1).isoformat()
+        "window_open", policy_reasons.WINDOW_OPEN, last_day=date(2026, 12, 1)
     )
     with app.test_request_context(), force_locale("zh_Hans"):
         sentence = explain(window)
