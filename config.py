@@ -71,7 +71,9 @@ class Config:
     MAIL_URL = os.environ.get("MAIL_URL")  # smtp://user:pass@host:587; unset: the outbox folder
     MAIL_FROM = os.environ.get("MAIL_FROM", "Returns <returns@example.com>")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")  # for links in e-mails
-    PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")  # a CJK TTF/TTC to embed; default: CID font
+    # A TTF/TTC to embed for all text. Unset: Helvetica, and CJK in the Debian WenQuanYi Zen Hei,
+    # embedded, when installed (documents/fonts.py), else reportlab's built-in CID font.
+    PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")
     # Store credit expires this many days after it is issued; 0 keeps it for ever.
     STORE_CREDIT_VALID_DAYS = int(os.environ.get("STORE_CREDIT_VALID_DAYS", "365"))
     CARRIERS: ClassVar[list[dict[str, object]] | None] = None  # None: the built-in carriers

@@ -1,17 +1,20 @@
 """Fonts for the documents: pick a font per run of characters, so any language prints.
 
 Without a font file, Latin text is set in Helvetica (crisp, and every PDF reader has it) and
-whatever Helvetica cannot show goes to reportlab's built-in STSong-Light CID font, which covers
-Chinese (and Cyrillic, Greek) and needs nothing installed, but is not embedded: the reader
-supplies the glyphs. Letters neither has (Romanian ș ț ă) print as their base letter rather
-than as empty boxes. With a TrueType file (`font_path`), it is embedded and used for all the
-text it covers, and STSong-Light still catches what it lacks.
+Chinese, Japanese and Korean in Debian's WenQuanYi Zen Hei (`fonts-wqy-zenhei`, which
+`make system-deps` installs), embedded so the document looks the same in every reader and
+printer. Where that font is not installed, they go to reportlab's built-in STSong-Light CID
+font, which needs nothing installed but is not embedded: the reader supplies the glyphs.
+STSong-Light also catches what the other fonts lack (Cyrillic, Greek). Letters no font has
+(Romanian ș ț ă in Helvetica) print as their base letter rather than as empty boxes. With a
+TrueType file (`font_path`), it is embedded and used for all the text it covers.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import threading
 import unicodedata
@@ -23,6 +26,10 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 CJK_FONT = "STSong-Light"
+# Embedded for CJK text when installed; the first one found is used.
+SYSTEM_CJK_FONTS: tuple[str, ...] = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
+
+log = logging.getLogger(__name__)
 
 Run = tuple[str, str]  # (font name, text)
 
@@ -34,11 +41,24 @@ class FontError(Exception):
 class Fonts:
     """A primary font (with its bold) plus the CJK font for what the primary cannot show."""
 
-    def __init__(self, regular: str, bold: str, coverage: frozenset[int] | None) -> None:
+    def __init__(
+        self,
+        regular: str,
+        bold: str,
+        coverage: frozenset[int] | None,
+        cjk: str = CJK_FONT,
+        cjk_coverage: frozenset[int] = frozenset(),
+    ) -> None:
         self.regular = regular
         self.bold = bold
         # None: the standard-14 Helvetica, which reportlab encodes as WinAnsi (cp1252).
         self._coverage = coverage
+        self.cjk = cjk  # an embedded TrueType font, or CJK_FONT
+        self._cjk_coverage = cjk_coverage
+
+    def fallback(self, char: str) -> str:
+        """Return the font for a character the primary font cannot show."""
+        return self.cjk if ord(char) in self._cjk_coverage else CJK_FONT
 
     def covers(self, char: str) -> bool:
         """Tell whether the primary font can show `char`."""
@@ -56,41 +76,62 @@ class Fonts:
 
 
 _lock = threading.Lock()
-_fonts: dict[str | None, Fonts] = {}
+_fonts: dict[tuple[str | None, str | None], Fonts] = {}
+
+
+def system_cjk_font() -> str | None:
+    """Return the installed CJK font file to embed (see SYSTEM_CJK_FONTS), or None."""
+    return next((path for path in SYSTEM_CJK_FONTS if os.path.isfile(path)), None)
 
 
 def fonts_for(font_path: str | None = None) -> Fonts:
     """Register the fonts once per process (thread-safe) and return them."""
-    found = _fonts.get(font_path)
+    key = (font_path, system_cjk_font())
+    found = _fonts.get(key)
     if found is not None:
         return found
     with _lock:
-        found = _fonts.get(font_path)
+        found = _fonts.get(key)
         if found is None:
             if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
                 pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-            found = _load(font_path)
-            _fonts[font_path] = found
+            found = _load(*key)
+            _fonts[key] = found
     return found
 
 
-def _load(font_path: str | None) -> Fonts:
+def _load(font_path: str | None, cjk_path: str | None) -> Fonts:
+    cjk, cjk_coverage = CJK_FONT, frozenset[int]()
+    if cjk_path is not None:
+        try:
+            cjk, cjk_coverage = _truetype(cjk_path)
+        except FontError:  # installed but unusable: the built-in font still shows the text
+            log.exception("Cannot embed the CJK font %s; using %s", cjk_path, CJK_FONT)
     if font_path is None:
-        return Fonts("Helvetica", "Helvetica-Bold", None)
+        return Fonts("Helvetica", "Helvetica-Bold", None, cjk, cjk_coverage)
+    name, coverage = _truetype(font_path)
+    return Fonts(name, name, coverage, cjk, cjk_coverage)
+
+
+def _truetype(font_path: str) -> tuple[str, frozenset[int]]:
+    """Register a TrueType file (once) and return its name and the characters it has."""
     if not os.path.isfile(font_path):
         raise FontError(f"Font file not found: {font_path}")
     # The name must not depend on anything but the path: it is written into the PDF.
     name = "RP-" + hashlib.sha256(font_path.encode()).hexdigest()[:12]
-    try:
-        # subfontIndex 0 picks the first face of a collection (.ttc) and is ignored for .ttf.
-        font = TTFont(name, font_path, subfontIndex=0)
-    except (TTFError, OSError) as exc:
-        raise FontError(
-            f"Cannot use the font {font_path}: {exc}. reportlab needs TrueType outlines "
-            "(.ttf/.ttc, e.g. WenQuanYi Zen Hei); CFF fonts such as Noto CJK do not load."
-        ) from exc
-    pdfmetrics.registerFont(font)
-    return Fonts(name, name, frozenset(font.face.charToGlyph))
+    if name in pdfmetrics.getRegisteredFontNames():
+        font = pdfmetrics.getFont(name)
+    else:
+        try:
+            # subfontIndex 0 picks the first face of a collection (.ttc); ignored for .ttf.
+            font = TTFont(name, font_path, subfontIndex=0)
+        except (TTFError, OSError) as exc:
+            raise FontError(
+                f"Cannot use the font {font_path}: {exc}. reportlab needs TrueType outlines "
+                "(.ttf/.ttc, e.g. WenQuanYi Zen Hei); CFF fonts such as Noto CJK do not load."
+            ) from exc
+        pdfmetrics.registerFont(font)
+    return name, frozenset(font.face.charToGlyph)
 
 
 def is_cjk(char: str) -> bool:
@@ -130,7 +171,7 @@ def runs(fonts: Fonts, text: str, bold: bool = False) -> tuple[Run, ...]:
             if not is_cjk(char) and folded and all(fonts.covers(c) for c in folded):
                 shown = folded
             else:
-                font = CJK_FONT
+                font = fonts.fallback(char)
         if out and out[-1][0] == font:
             out[-1] = (font, out[-1][1] + shown)
         else:

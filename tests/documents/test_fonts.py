@@ -1,14 +1,18 @@
-"""Fonts: the built-in ones by default, an embedded TrueType file when configured."""
+"""Fonts: Helvetica and the embedded Debian CJK font by default (the built-in CID font without
+it), an embedded TrueType file when configured."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import threading
 
 import pytest
+from pypdf import PdfReader
 
 from returns_portal.documents import FontError, render_label_pdf, render_packing_slip_pdf
+from returns_portal.documents import fonts as fonts_module
 from returns_portal.documents.fonts import fonts_for, runs
 from tests.documents.builders import make_address, make_label, make_slip, pdf_text
 
@@ -32,9 +36,68 @@ def test_a_file_that_is_not_a_font_is_an_error_naming_the_path(tmp_path):
         render_packing_slip_pdf(make_slip(), font_path=str(bogus))
 
 
-def test_latin_text_is_set_in_helvetica_and_chinese_in_the_built_in_cjk_font():
+def embedded_fonts(pdf: bytes) -> dict[str, bool]:
+    """Every font the PDF's pages use, by name: True when its glyphs are in the file."""
+    found: dict[str, bool] = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            described = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
+            descriptor = described.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            found[str(font["/BaseFont"])] = embedded
+    return found
+
+
+@pytest.fixture
+def no_system_cjk_font(monkeypatch):
+    """As on a machine without fonts-wqy-zenhei."""
+    monkeypatch.setattr(fonts_module, "SYSTEM_CJK_FONTS", ("/nowhere/wqy-zenhei.ttc",))
+
+
+def test_latin_text_is_set_in_helvetica_and_chinese_in_the_built_in_cjk_font(no_system_cjk_font):
     fonts = fonts_for(None)
     assert runs(fonts, "上海 Pudong 88") == (("STSong-Light", "上海"), ("Helvetica", " Pudong 88"))
+
+
+def test_without_the_debian_font_chinese_still_prints_in_the_built_in_font(no_system_cjk_font):
+    pdf = render_label_pdf(make_label(note="请在7天内寄回"))
+    assert "请在7天内寄回" in pdf_text(pdf)
+    fonts = embedded_fonts(pdf)
+    assert any("STSong-Light" in name for name in fonts)
+    assert not any(fonts.values())  # nothing embedded: the reader supplies the glyphs
+
+
+@needs_wqy
+def test_chinese_is_set_in_the_embedded_debian_font_by_default():
+    fonts = fonts_for(None)
+    [(chinese, text), (latin, _)] = runs(fonts, "上海 Pudong 88")
+    assert text == "上海" and chinese != "STSong-Light" and latin == "Helvetica"
+
+
+@needs_wqy
+@pytest.mark.parametrize("render", [render_label_pdf, render_packing_slip_pdf])
+def test_a_chinese_document_embeds_its_cjk_font_without_any_configuration(render):
+    data = (
+        make_label(note="请在7天内寄回", from_address=make_address(city="上海市"))
+        if render is render_label_pdf
+        else make_slip(title="退货装箱单")
+    )
+    pdf = render(data)
+    fonts = embedded_fonts(pdf)
+    assert any(embedded and "WenQuanYi" in name for name, embedded in fonts.items()), fonts
+    assert not any("STSong-Light" in name for name in fonts)
+    assert "Helvetica" in " ".join(fonts)  # Latin text keeps the crisp built-in font
+    text = pdf_text(pdf)
+    assert ("请在7天内寄回" in text and "上海市" in text) or "退货装箱单" in text
+
+
+@needs_wqy
+def test_an_english_document_embeds_no_font():
+    assert not any(embedded_fonts(render_label_pdf(make_label())).values())
 
 
 def test_registering_from_many_threads_at_once_gives_one_font_set():
