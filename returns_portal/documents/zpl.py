@@ -2,8 +2,9 @@
 
 Text is printed in the printer's built-in scalable font 0 with the default code page, so only
 ASCII is sent: accented letters lose their accents and characters with no ASCII form (Chinese)
-are left out. Printing CJK would need a font downloaded to each printer (^CI28 with ^A@),
-which the portal cannot know is there; the PDF label prints every language.
+are left out (a heading with no ASCII form prints in English). Printing CJK would need a font
+downloaded to each printer (^CI28 with ^A@), which the portal cannot know is there; the PDF
+label prints every language.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def ascii_text(text: str) -> str:
     kept = " ".join(kept.split())
     wanted = sum(1 for c in folded if not c.isspace() and not unicodedata.combining(c))
     return kept if len(kept.replace(" ", "")) * 2 >= wanted else ""
+
+
+def _heading(text: str, english: str) -> str:
+    """Return a heading that prints in ASCII: the English one when `text` has no ASCII form."""
+    return text if ascii_text(text) else english
 
 
 def _field_data(text: str) -> str:
@@ -101,7 +107,7 @@ def render_label_zpl(data: LabelData) -> bytes:
 
     qr_size = 230 if data.qr_payload else 0
     y = 156
-    z.text(data.heading_from, MARGIN, y, 22)
+    z.text(_heading(data.heading_from, "FROM"), MARGIN, y, 22)
     y += 30
     for index, line in enumerate(address_lines(data.from_address)[:6]):
         z.text(line, MARGIN, y, 28 if index == 0 else 25, INNER - qr_size - 10)
@@ -115,7 +121,7 @@ def render_label_zpl(data: LabelData) -> bytes:
     z.rule(392, 4)
 
     y = 404
-    z.text(data.heading_to, MARGIN, y, 24)
+    z.text(_heading(data.heading_to, "TO"), MARGIN, y, 24)
     y += 32
     for index, line in enumerate(address_lines(data.to_address)[:6]):
         z.text(line, MARGIN, y, 42 if index == 0 else 36)
@@ -127,11 +133,11 @@ def render_label_zpl(data: LabelData) -> bytes:
     z.rule(956, 7)
 
     rma_width = int(INNER * 0.62)
-    z.text(data.heading_rma, MARGIN, 976, 22, rma_width)
+    z.text(_heading(data.heading_rma, "RMA"), MARGIN, 976, 22, rma_width)
     z.code128(data.rma_number, 1004, 80, 2, MARGIN, rma_width)
     z.text(data.rma_number, MARGIN, 1092, 30, rma_width)
     order_x = MARGIN + rma_width + 20
-    z.text(data.heading_order, order_x, 976, 22, WIDTH - MARGIN - order_x)
+    z.text(_heading(data.heading_order, "ORDER"), order_x, 976, 22, WIDTH - MARGIN - order_x)
     z.text(data.order_number, order_x, 1006, 38, WIDTH - MARGIN - order_x)
     z.paragraph(data.note, MARGIN, 1134, 24, 2)
 

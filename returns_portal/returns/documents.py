@@ -47,6 +47,8 @@ def _label_data(rma: Return) -> LabelData:
         qr_payload=return_page_url(rma, issued_at=shipment.created_at),
         heading_from=_("FROM"),
         heading_to=_("TO"),
+        heading_rma=_("RMA"),
+        heading_order=_("ORDER"),
         note=_("Return %(number)s", number=rma.number),
     )
 
