@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 
 from returns_portal.accounts.services import create_user, find_user
+from returns_portal.audit.services import record_event
 from returns_portal.extensions import db
-from returns_portal.orders.models import StockLevel
+from returns_portal.orders.models import Payment, StockLevel
 from returns_portal.orders.services import load_order, upsert_order
 from returns_portal.refunds.gateway import (
     FakeGateway,
@@ -275,6 +276,8 @@ def seed_demo(
                 gateway, amount, "CNY", {"order_number": document["number"]}
             )
             created_payments += 1
+            if payment is not None:
+                _repoint_payment(payment, record)
         document["payments"] = [{"reference": record.reference, "amount": record.amount,
                                  "captured_at": document["placed_at"]}]  # fmt: skip
         upsert_order(document, actor="demo")
@@ -283,6 +286,21 @@ def seed_demo(
     db.session.commit()
     example = demo_order(1, now)
     return SeedSummary(count, created_payments, example["number"], example["email"])
+
+
+def _repoint_payment(payment: Payment, record: PaymentRecord) -> None:
+    """Give the order's payment row the reference of the payment that replaces it.
+
+    Refunds already made point at the row (refunds.payment_id): the order's import would
+    swap it for a new row and the database would refuse to delete the old one (the crash of
+    a second `make run` after any refund). The row stays; only what it refers to changes.
+    """
+    before = {"reference": payment.reference, "amount": payment.amount}
+    payment.reference, payment.amount = record.reference, record.amount
+    record_event(
+        "demo", "order.payment_replaced", "order", payment.order.number,
+        before=before, after={"reference": record.reference, "amount": record.amount},
+    )  # fmt: skip
 
 
 def pay_with_test_card(

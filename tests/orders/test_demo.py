@@ -119,3 +119,62 @@ def test_the_demo_store_has_one_staff_user_per_role(session):
     seed_demo(1, now=NOW)  # again: no duplicates
     for role in ("admin", "warehouse", "finance", "support"):
         assert authenticate(f"{role}@example.com", DEMO_PASSWORD).role == role
+
+
+def forgetful_payment_server(app, monkeypatch):
+    """The payment server restarted empty, as localstripe does on every `make run`."""
+    from returns_portal.refunds.gateway import FakeGateway
+
+    gateway = FakeGateway()
+    for _ in range(1000):  # its payment ids are not the ones the database holds
+        gateway.create_payment(1, "CNY", {})
+    monkeypatch.setitem(app.extensions, "payment_gateway", gateway)
+    return gateway
+
+
+def refund_against(order: Order):
+    """A refund paid back to the order's payment, as a return's settlement leaves it."""
+    from returns_portal.refunds.models import Refund
+
+    refund = Refund(
+        key=f"demo-test-{order.number}",
+        order_id=order.id,
+        payment_id=order.payments[0].id,
+        status="succeeded",
+        method="original_payment",
+        currency="CNY",
+        amount=1000,
+        provider_refund_id=f"re_demo_{order.number}",
+    )
+    db.session.add(refund)
+    db.session.commit()
+    return refund
+
+
+def test_seeding_again_after_a_refund_works_when_the_payment_server_forgot_its_payments(
+    app, session, monkeypatch
+):
+    from returns_portal.orders.services import load_order
+
+    seed_demo(3, now=NOW)
+    order = load_order("1001")
+    refund = refund_against(order)
+    gateway = forgetful_payment_server(app, monkeypatch)
+
+    summary = seed_demo(3, now=NOW)  # `make run` again
+
+    assert summary.payments_created == 3
+    db.session.expire_all()
+    order = load_order("1001")
+    [payment] = order.payments
+    assert refund.payment_id == payment.id  # the refund still names the order's payment
+    record = gateway.get_payment(payment.reference)  # which the payment server now knows
+    assert record is not None and record.amount == payment.amount
+
+
+def test_seeding_a_third_time_after_a_refund_makes_no_new_payments(app, session, monkeypatch):
+    seed_demo(2, now=NOW)
+    refund_against(db.session.scalars(select(Order).where(Order.number == "1002")).one())
+    forgetful_payment_server(app, monkeypatch)
+    seed_demo(2, now=NOW)
+    assert seed_demo(2, now=NOW).payments_created == 0
