@@ -295,3 +295,19 @@ def test_a_stale_submission_the_provider_never_got_is_sent_again_without_a_false
     actions = audit_actions(refund)
     assert "refund.failed" not in actions  # it never failed: it was sent again
     assert actions.count("refund.submitted") == 2 and actions[-1] == "refund.succeeded"
+
+
+def test_a_refund_that_comes_to_nothing_is_settled_without_the_provider(app, fake, finance):
+    paid_order()
+    refund = proposed_refund()
+    refunds.adjust_refund(refund.id, finance, 0, "both shirts came back worn")
+    calls, mails = fake.refund_calls, paid_mails(app)
+    refunds.approve_refund(refund.id, finance)
+    db.session.refresh(refund)
+    assert refund.status == RefundStatus.SUCCEEDED and refund.provider_refund_id is None
+    assert fake.refund_calls == calls  # a provider refuses a refund of 0: nobody is asked
+    assert paid_mails(app) == mails  # and nobody is told money moved
+    rma = db.session.get(Return, refund.return_id)
+    assert rma is not None and rma.status == "resolved"
+    assert audit_actions(refund)[-1] == "refund.settled_without_payment"
+    assert refunds.reconcile(NOW).still_failing == 0

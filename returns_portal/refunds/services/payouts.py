@@ -69,6 +69,8 @@ def submit_refund(refund_id: int, stale_before: datetime | None = None) -> Refun
         return refund  # paid, being paid, or not approved: nothing to do here
     if refund.method == RefundMethod.STORE_CREDIT:
         return _issue_store_credit(refund)
+    if refund.amount == 0:  # e.g. an even exchange: nothing moves, so nobody is asked
+        return _settle_nothing(refund)
     if refund.method == RefundMethod.EXCHANGE_CHARGE:
         return _submit_charge(refund)
     if refund.payment_id is None:
@@ -253,6 +255,21 @@ def _record_success(refund_id: int, provider_refund_id: str) -> Refund:
         )
         _resolve_return(refund)
         publish(RefundPaid(refund_id=refund.id))
+    events.commit()
+    return refund
+
+
+def _settle_nothing(refund: Refund) -> Refund:
+    """Settle a zero card refund or charge without the provider (which refuses an amount
+    of 0): done, audited, and the return resolved; no "money moved" mail."""
+    move(refund, RefundStatus.SUCCEEDED)
+    refund.succeeded_at = utcnow()
+    refund.failure_message = None
+    refund.failure_final = False
+    record_event(
+        "system", "refund.settled_without_payment", "refund", refund.key, after={"amount": 0}
+    )
+    _resolve_return(refund)
     events.commit()
     return refund
 
