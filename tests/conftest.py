@@ -8,6 +8,7 @@ that is rolled back.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +30,10 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from config import TestingConfig
 from returns_portal import create_app
 from returns_portal.extensions import db
+from tests import isolation
+
+# Set in pytest_configure: see tests/isolation.py.
+GUARD: isolation.Guard | None = None
 
 
 class BoundSession(Session):
@@ -39,13 +44,66 @@ class BoundSession(Session):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Give this run PostgreSQL databases of its own, so parallel runs never drop each other's."""
+    """Give this run PostgreSQL databases and an instance folder of its own, so parallel runs
+    never drop each other's and nothing lands in the developer's instance/ or Redis."""
+    global GUARD
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url.startswith("postgresql") and "PYTEST_RUN_DATABASE" not in os.environ:
         target = make_url(url)
         unique = target.set(database=f"{target.database}_{os.getpid()}")
         os.environ["TEST_DATABASE_URL"] = unique.render_as_string(hide_password=False)
         os.environ["PYTEST_RUN_DATABASE"] = "1"
+    if GUARD is None:
+        developer, _run = isolation.redirect_instance()
+        GUARD = isolation.Guard(
+            isolation.developer_instance_folders(developer),
+            isolation.redis_db(isolation.TEST_REDIS_URL),
+        )
+        isolation.install(GUARD)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if GUARD is not None:
+        GUARD.active = True
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run for what no single test was blamed for; clean this run's Redis keys."""
+    if GUARD is None:
+        return
+    GUARD.active = False
+    problems = GUARD.take_violations()
+    if GUARD.redis_used:
+        try:
+            isolation.clean_redis()
+            problems += [f"leave {key} in Redis" for key in isolation.left_in_redis()]
+        except Exception as exc:  # Redis went away: say what may be left, don't crash pytest
+            problems.append(f"leave this run's keys in Redis (could not clean up: {exc})")
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("The test suite must not:", red=True)
+            for problem in problems:
+                reporter.write_line(f"  {problem}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import config as settings
+
+    run = Path(settings.INSTANCE_DIR).parent
+    if GUARD is not None and run.name.startswith("returns-portal-run-"):
+        shutil.rmtree(run, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _stays_out_of_the_developer_s_instance_and_redis() -> Iterator[None]:
+    """Fail the test during which the suite tried to write into the developer's instance
+    folder or Redis (see tests/isolation.py), even when the code that tried carried on."""
+    yield
+    found = GUARD.take_violations() if GUARD is not None else []
+    if found:
+        pytest.fail("The test suite must not:\n  " + "\n  ".join(found), pytrace=False)
 
 
 def _postgres_url() -> str | None:
