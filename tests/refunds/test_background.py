@@ -226,7 +226,9 @@ def test_with_the_broker_down_the_approval_succeeds_and_the_refund_is_paid_once_
         time.sleep(1.5)  # beat can't reach the broker either: nothing moves
         assert status_of(refund_id) == RefundStatus.APPROVED
         broker_proxy.restore()  # nobody acts from here on
-        wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED, seconds=60)
+        # The worker reconnects with kombu's backoff (2 s more per failed try, up to 30 s
+        # between tries), so after an outage it may take that long to hear the broker again.
+        wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED, seconds=120)
         time.sleep(2)  # beat keeps running: it must not pay a second time
         assert [r.key for r in payment_gateway().list_refunds(reference)] == [
             db.session.get(Refund, refund_id).key
