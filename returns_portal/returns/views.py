@@ -44,7 +44,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ACCESS = "order_access"
 DRAFT = "return_draft"
-RETURNS_SEEN = "returns_seen"
+RETURNS_SEEN = "returns_seen"  # returns this browser may manage (opened from a mail)
+RETURNS_VIEWED = "returns_viewed"  # returns it may only look at (opened from a printed code)
 
 
 def _grant(order_number: str) -> None:
@@ -287,30 +288,42 @@ def review() -> str | BaseResponse:
     )  # fmt: skip
 
 
-def _visible_return(number: str) -> Return:
-    """Return the RMA if this browser may see it (its order's session, or a signed link)."""
+def _visible_return(number: str, manage: bool = False) -> Return:
+    """Return the RMA if this browser may see it, or with `manage` change it: its order's
+    session or a mail's link may do both; the QR code printed on the parcel only shows it."""
     rma = services.load_return(number)
     if rma is None:
         abort(404)
+    if _may(rma, manage=True) or (not manage and _may(rma, manage=False)):
+        return rma
+    abort(404)  # the same answer as an unknown number: nothing to enumerate
+
+
+def _may(rma: Return, manage: bool) -> bool:
+    """Tell whether this browser may manage (or, with manage=False, view) the return."""
     access = session.get(ACCESS) or {}
-    allowed = (
-        access.get("order") == rma.order.number and float(access.get("until", 0)) >= time.time()
-    ) or rma.number in session.get(RETURNS_SEEN, [])
+    seen = RETURNS_SEEN if manage else RETURNS_VIEWED
+    order_session = access.get("order") == rma.order.number
+    if manage and order_session and float(access.get("until", 0)) >= time.time():
+        return True
+    if rma.number in session.get(seen, []):
+        return True
     token = request.args.get("t")
-    if not allowed and token and services.return_from_link_token(token) == rma.number:
-        session[RETURNS_SEEN] = [*session.get(RETURNS_SEEN, [])[-9:], rma.number]
-        allowed = True
-    if not allowed:
-        abort(404)  # the same answer as an unknown number: nothing to enumerate
-    return rma
+    purpose = "manage" if manage else "view"
+    if token and services.return_from_link_token(token, purpose) == rma.number:
+        session[seen] = [*session.get(seen, [])[-9:], rma.number]
+        return True
+    return False
 
 
 @bp.get("/returns/<number>")
 def track(number: str) -> str:
     """Show the return's timeline, next step, documents and refund due date."""
-    page = pages.track_page(_visible_return(number))
+    rma = _visible_return(number)
+    page = pages.track_page(rma)
     return render_template(
-        "returns/track.html", **pages.context_of(page),
+        "returns/track.html", **{**pages.context_of(page),
+                                 "cancellable": page.cancellable and _may(rma, manage=True)},
         confirmed=request.args.get("confirmed") == "1", form=StepForm(),
     )  # fmt: skip
 
@@ -318,7 +331,7 @@ def track(number: str) -> str:
 @bp.route("/returns/<number>/cancel", methods=["GET", "POST"])
 def cancel(number: str) -> str | BaseResponse:
     """Ask for confirmation, then cancel a return that has not shipped."""
-    rma = _visible_return(number)
+    rma = _visible_return(number, manage=True)
     form = StepForm()
     if form.validate_on_submit():
         try:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from returns_portal.documents import render_qr_svg
 from returns_portal.extensions import db
+from returns_portal.returns.models import Return
 from returns_portal.returns.services import (
     load_return,
     return_from_link_token,
@@ -54,6 +55,25 @@ def test_a_phone_that_scans_the_code_opens_the_return_page_without_a_session(app
     parts = urlsplit(url)
     page = app.test_client().get(f"{parts.path}?{parts.query}")  # a phone: no cookies
     assert page.status_code == 200 and number in page.text
+
+
+def test_whoever_holds_the_parcel_may_look_but_not_cancel_the_owner_s_mail_link_may(app, customer):
+    number = drop_off_return(customer)
+    url = zpl_qr_payload(customer.client.get(f"/returns/{number}/label.zpl").data.decode())
+    parts = urlsplit(url)
+    holder = app.test_client()  # someone with the parcel, not the customer
+    page = holder.get(f"{parts.path}?{parts.query}")
+    assert page.status_code == 200 and f"/returns/{number}/cancel" not in page.text
+    assert holder.get(f"/returns/{number}/cancel").status_code == 404
+    assert holder.get(f"/returns/{number}/cancel?{parts.query}").status_code == 404
+    assert db.session.get(Return, load_return(number).id).status != "cancelled"
+
+    with app.test_request_context():
+        mailed = signed_link_token(load_return(number))  # the link in the owner's mail
+    owner = app.test_client()
+    page = owner.get(f"/returns/{number}?t={mailed}")
+    assert f"/returns/{number}/cancel" in page.text
+    assert owner.get(f"/returns/{number}/cancel").status_code == 200
 
 
 def test_a_printed_label_s_qr_code_is_the_label_s_all_its_life(customer):
@@ -101,11 +121,6 @@ def test_every_customer_qr_code_names_its_return_for_the_scan_station(customer):
     assert db.session.scalars(select(Shipment.qr_payload)).one().startswith("RP1:")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="receiving.services.scanning.identify() does not read return-page addresses yet: it "
-    "needs `code = return_number_in_url(code) or code` (issue 11 §4, receiving's file)",
-)
 def test_the_scan_station_opens_the_return_from_its_customer_qr_code(client, customer):
     from returns_portal.accounts.services import create_user
 

@@ -21,7 +21,7 @@ from returns_portal.receiving.services.common import (
     note_staff,
 )
 from returns_portal.returns.models import Return, ReturnStatus
-from returns_portal.returns.services import load_return, transition
+from returns_portal.returns.services import load_return, return_number_in_url, transition
 from returns_portal.shipping.carriers import read_qr_payload
 from returns_portal.shipping.models import Shipment
 from returns_portal.types import utcnow
@@ -33,10 +33,12 @@ RECEIVABLE = frozenset({ReturnStatus.AWAITING_SHIPMENT, ReturnStatus.IN_TRANSIT}
 
 
 def identify(code: str) -> Return | None:
-    """Return the return a scanned code names: RMA barcode, tracking number or drop-off QR."""
+    """Return the return a scanned code names: RMA barcode, tracking number, the carrier's
+    drop-off QR or the customer's QR (the return page's address)."""
     code = code.strip()
     if not code:
         return None
+    code = return_number_in_url(code) or code  # the customer's QR: the return page's address
     from_qr = read_qr_payload(code)
     if from_qr is not None:
         tracking, rma_number = from_qr

@@ -11,7 +11,9 @@ from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from returns_portal.returns.models import Return
 
-SALT = "return-link"
+# A link in the owner's mail may manage the return (cancel it); the QR code printed on the
+# label and slip travels with the parcel, so whoever holds the parcel may only look.
+SALTS = {"manage": "return-link", "view": "return-view-link"}
 # The return page's path, /returns/<number>, at the end of whatever prefix the portal has.
 _RETURN_PATH = re.compile(r".*/returns/(?P<number>R-[0-9A-Z]{4}-[0-9A-Z]{2})/?", re.IGNORECASE)
 
@@ -27,23 +29,27 @@ class _SignedAt(TimestampSigner):
         return self.at
 
 
-def signed_link_token(rma: Return, issued_at: datetime | None = None) -> str:
-    """Return a token that opens this return's tracking page without a session.
+def signed_link_token(
+    rma: Return, issued_at: datetime | None = None, purpose: str = "manage"
+) -> str:
+    """Return a token that opens this return's tracking page without a session; "manage"
+    (the mails) may also cancel it, "view" (printed documents) may only look.
 
     The token lasts RETURN_LINK_DAYS from `issued_at` (default: now). A printed document
     dates its token when its label was issued, so the same label always renders the same.
     """
-    key = current_app.config["SECRET_KEY"]
-    serializer = URLSafeTimedSerializer(key, salt=SALT)
+    key, salt = current_app.config["SECRET_KEY"], SALTS[purpose]
+    serializer = URLSafeTimedSerializer(key, salt=salt)
     if issued_at is None:
         return serializer.dumps(rma.number)
-    signed = _SignedAt(key, SALT, issued_at).sign(serializer.dump_payload(rma.number))
+    signed = _SignedAt(key, salt, issued_at).sign(serializer.dump_payload(rma.number))
     return signed.decode("ascii")
 
 
-def return_from_link_token(token: str) -> str | None:
-    """Return the RMA number a link token names, or None if it is forged or too old."""
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def return_from_link_token(token: str, purpose: str = "manage") -> str | None:
+    """Return the RMA number a link token for `purpose` names, or None if it is forged, too
+    old, or for another purpose."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALTS[purpose])
     max_age = int(current_app.config.get("RETURN_LINK_DAYS", 120)) * 86400
     try:
         return str(serializer.loads(token, max_age=max_age))
@@ -54,7 +60,8 @@ def return_from_link_token(token: str) -> str | None:
 def return_page_url(rma: Return, issued_at: datetime | None = None) -> str:
     """Return the address of the return's page at PUBLIC_URL, with a signed link token.
 
-    This is what the customer's QR code holds: a phone camera opens it as a link.
+    This is what the customer's QR code holds: a phone camera opens it as a link. It only
+    shows the return: the code is printed on the parcel, and anyone may hold the parcel.
     """
     public = urlsplit(current_app.config["PUBLIC_URL"])
     # Built from the URL map, not url_for: documents are also rendered outside a request, and
@@ -62,7 +69,7 @@ def return_page_url(rma: Return, issued_at: datetime | None = None) -> str:
     adapter = current_app.url_map.bind(
         public.netloc, script_name=public.path or "/", url_scheme=public.scheme or "https"
     )
-    values = {"number": rma.number, "t": signed_link_token(rma, issued_at)}
+    values = {"number": rma.number, "t": signed_link_token(rma, issued_at, purpose="view")}
     return adapter.build("returns.track", values, force_external=True)
 
 
