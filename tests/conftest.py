@@ -221,7 +221,7 @@ def cli(app: Flask, session: object):
 
 @pytest.fixture
 def api_token(session: object) -> str:
-    from returns_portal.accounts.services import create_api_token
+    from returns_portal.accounts.tokens import create_api_token
 
     raw, _token = create_api_token("test shop")
     return raw

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from returns_portal import policy
-from returns_portal.accounts.services import authenticate_token, touch_token
+from returns_portal.accounts.tokens import authenticate_token, touch_token
 from returns_portal.api.errors import error
 from returns_portal.api.openapi import openapi_document
 from returns_portal.api.schemas import RedeemIn, redeem_errors

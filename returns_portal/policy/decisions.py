@@ -2,6 +2,10 @@
 
 The pack sets the floor; the merchant's windows, final-sale marks and resolutions are laid
 over it and never below it.
+
+Over 400 lines on purpose: one line's decision (window, exclusions, gift following its item,
+reasons, resolutions, methods) is one walk through RULES.md, and its steps share the window
+they work out; the reasons they give only make sense read in that order.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 Everything follows RULES.md: the pack sets the floor, the merchant's rules are laid over it
 and never below it. Money is integer minor units; every rounding favours never over-refunding.
+
+Longer than most modules on purpose: it is one computation (lines, shipping, each deduction,
+caps, bonus, due date) read top to bottom in the order RULES.md states it, and each step
+shares the same `_Return` facts; split, the order of the steps would live nowhere.
 """
 
 from __future__ import annotations

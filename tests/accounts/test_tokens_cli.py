@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from returns_portal.accounts.services import authenticate_token
+from returns_portal.accounts.tokens import authenticate_token
 
 
 def test_a_created_token_is_printed_once_and_authenticates(cli):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from returns_portal.accounts.services import revoke_api_token
+from returns_portal.accounts.tokens import revoke_api_token
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order
 from tests.builders import make_order

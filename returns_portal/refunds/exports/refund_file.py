@@ -1,0 +1,221 @@
+"""One refund's file for finance: its breakdown, the inspection findings and the policy's
+reasons, gathered for the refund page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from returns_portal.accounts.models import User
+from returns_portal.extensions import db
+from returns_portal.orders.models import Order, OrderLine
+from returns_portal.policy import Reason
+from returns_portal.policy.money import Money
+from returns_portal.receiving.models import Inspection
+from returns_portal.refunds.models import Refund
+from returns_portal.returns.models import Return, ReturnItem
+from returns_portal.store.models import PolicyVersion
+
+
+def reason_of(data: dict[str, Any]) -> Reason:
+    """Rebuild a policy Reason from its stored form, so `explain` can word it for the reader."""
+    return Reason.from_dict(data)
+
+
+@dataclass(frozen=True)
+class Line:
+    line_id: str
+    description: str
+    quantity: int
+    amount: int  # goods and tax
+    resolution: str
+
+
+@dataclass(frozen=True)
+class Deduction:
+    code: str
+    line_id: str | None
+    amount: int
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the warehouse found for one returned item."""
+
+    description: str
+    received_qty: int
+    answers: list[tuple[str, bool]]  # (question, yes)
+    grade: str | None
+    disposition: str | None
+    disposition_reason: str | None
+    diminished_value: int
+    notes: str
+    photos: list[str]  # storage keys: the customer's photos of the item, then the warehouse's
+
+
+@dataclass(frozen=True)
+class DecisionReasons:
+    line_id: str
+    description: str
+    reasons: list[Reason]
+
+
+@dataclass(frozen=True)
+class RefundFile:
+    """Everything finance reads before deciding on one refund."""
+
+    refund: Refund
+    rma: Return | None
+    order: Order
+    lines: list[Line]
+    shipping: int
+    deductions: list[Deduction]
+    total: int | None  # the policy's total; None for refunds made outside the portal
+    bonus_credit: int
+    approval: str
+    refund_due_by: str | None
+    policy: str
+    findings: list[Finding]
+    inspectors: list[str]
+    decisions: list[DecisionReasons]
+    notes: list[Reason] = field(default_factory=list)
+    approvers: dict[int, str] = field(default_factory=dict)  # user id -> email
+
+
+def describe_line(line: OrderLine | None, line_id: str) -> str:
+    if line is None:
+        return line_id
+    return f"{line.product_name} · {line.variant}" if line.variant else line.product_name
+
+
+def order_lines(order: Order) -> dict[str, OrderLine]:
+    return {line.line_ref: line for line in order.lines}
+
+
+def _policy_label(refund: Refund) -> str:
+    breakdown = refund.breakdown or {}
+    version = (
+        db.session.get(PolicyVersion, refund.policy_version_id)
+        if refund.policy_version_id
+        else None
+    )
+    if version is not None:
+        return f"{version.pack} v{version.version} ({version.digest[:12]})"
+    if "pack" not in breakdown:
+        return ""
+    number = breakdown.get("policy_version")
+    digest = str(breakdown.get("policy_digest") or "")[:12]
+    return f"{breakdown['pack']} v{number} ({digest})" if number is not None else breakdown["pack"]
+
+
+def _notes(breakdown: dict[str, Any], money: dict[str, Any]) -> list[Reason]:
+    """Return the policy's notes, with the bonus the settlement actually issues."""
+    notes = [reason_of(r) for r in [*breakdown.get("reasons", []), *money.get("reasons", [])]]
+    settlement = breakdown.get("settlement")
+    if settlement is None:
+        return notes
+    # The policy's bonus is before an exchange or a cost takes part of the credit; the
+    # settlement's bonus is what is issued, so that is the amount finance must read.
+    bonus = int(settlement.get("bonus") or 0)
+    amount = Money(bonus, str(money.get("currency") or settlement.get("currency") or ""))
+    return [
+        Reason(n.code, n.message, {**n.params, "amount": amount})
+        if n.code == "store_credit_bonus"
+        else n
+        for n in notes
+        if n.code != "store_credit_bonus" or bonus
+    ]
+
+
+def refund_file(refund: Refund) -> RefundFile:
+    """Gather the refund's breakdown, the inspection findings and the policy's reasons."""
+    order = db.session.get(Order, refund.order_id)
+    assert order is not None
+    rma = db.session.get(Return, refund.return_id) if refund.return_id else None
+    by_ref = order_lines(order)
+    breakdown = refund.breakdown or {}
+    money = breakdown.get("refund") or {}
+    checklist: dict[str, str] = {}
+    decisions = []
+    for decision in breakdown.get("decisions", []):
+        line_id = str(decision.get("line_id", ""))
+        checklist.update({q["code"]: q["text"] for q in decision.get("checklist", [])})
+        decisions.append(
+            DecisionReasons(
+                line_id,
+                describe_line(by_ref.get(line_id), line_id),
+                [reason_of(r) for r in decision.get("reasons", [])],
+            )
+        )
+    findings: list[Finding] = []
+    inspectors: list[str] = []
+    if rma is not None:
+        items = {item.id: item for item in rma.items}
+        inspections = db.session.scalars(
+            select(Inspection).where(Inspection.return_id == rma.id).order_by(Inspection.id)
+        )
+        for inspection in inspections:
+            inspectors.append(inspection.inspector)
+            for found in inspection.items:
+                item: ReturnItem | None = items.get(found.return_item_id)
+                findings.append(
+                    Finding(
+                        description=describe_line(item.line if item else None, "?"),
+                        received_qty=found.received_qty,
+                        answers=[
+                            (checklist.get(code, code), bool(yes))
+                            for code, yes in (found.answers or {}).items()
+                        ],
+                        grade=found.grade,
+                        disposition=found.disposition,
+                        disposition_reason=found.disposition_reason,
+                        diminished_value=found.diminished_value,
+                        notes=found.notes,
+                        photos=[*(item.photos or [] if item else []), *(found.photos or [])],
+                    )
+                )
+    return RefundFile(
+        refund=refund,
+        rma=rma,
+        order=order,
+        lines=[
+            Line(
+                line_id=str(line["line_id"]),
+                description=describe_line(by_ref.get(str(line["line_id"])), str(line["line_id"])),
+                quantity=int(line.get("quantity", 0)),
+                amount=int(line.get("items", 0)) + int(line.get("tax", 0)),
+                resolution=str(line.get("resolution", "")),
+            )
+            for line in money.get("lines", [])
+        ],
+        shipping=int(money.get("shipping") or 0),
+        deductions=[
+            Deduction(
+                code=str(d.get("code", "")),
+                line_id=d.get("line_id"),
+                amount=int(d.get("amount", 0)),
+                reason=reason_of(d.get("reason") or {}),
+            )
+            for d in money.get("deductions", [])
+        ],
+        total=int(money["total"]) if "total" in money else None,
+        bonus_credit=int(money.get("bonus_credit") or 0),
+        approval=str(money.get("approval", "")),
+        refund_due_by=money.get("refund_due_by"),
+        policy=_policy_label(refund),
+        findings=findings,
+        inspectors=inspectors,
+        decisions=decisions,
+        notes=_notes(breakdown, money),
+        approvers={
+            user_id: email
+            for user_id, email in db.session.execute(
+                select(User.id, User.email).where(
+                    User.id.in_([a.user_id for a in refund.approvals])
+                )
+            )
+        },
+    )
