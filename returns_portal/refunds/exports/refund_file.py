@@ -11,7 +11,7 @@ from sqlalchemy import select
 from returns_portal.accounts.models import User
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order, OrderLine
-from returns_portal.policy import Reason
+from returns_portal.policy import Deduction, Reason
 from returns_portal.policy.money import Money
 from returns_portal.receiving.models import Inspection
 from returns_portal.refunds.models import Refund
@@ -31,14 +31,6 @@ class Line:
     quantity: int
     amount: int  # goods and tax
     resolution: str
-
-
-@dataclass(frozen=True)
-class Deduction:
-    code: str
-    line_id: str | None
-    amount: int
-    reason: Reason
 
 
 @dataclass(frozen=True)
