@@ -26,6 +26,7 @@ from returns_portal.refunds.forms import (
 )
 from returns_portal.refunds.models import Refund, RefundStatus
 from returns_portal.refunds.settlement import PART_OF_METHOD
+from returns_portal.refunds.snapshots import breakdown_of
 from returns_portal.storage import storage
 
 bp = Blueprint("refunds", __name__, url_prefix="/finance")
@@ -95,7 +96,7 @@ def detail(refund_id: int) -> str:
     return render_template(
         "refunds/detail.html",
         file=exports.refund_file(refund),
-        settlement=(refund.breakdown or {}).get("settlement"),
+        settlement=breakdown_of(refund.breakdown).settlement,
         parts={row.method: row for row in together},
         SETTLEMENT_KEYS=PART_OF_METHOD,
         remaining=refunds.refundable(refund, exclude_self=True),

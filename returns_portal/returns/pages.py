@@ -15,6 +15,7 @@ from returns_portal.policy import Evaluation
 from returns_portal.receiving.services import proposed_refund, refund_due_by
 from returns_portal.refunds.credit import CreditCode
 from returns_portal.refunds.services import MoneyPart, customer_money
+from returns_portal.refunds.snapshots import RefundSnapshot, breakdown_of, estimate_of
 from returns_portal.returns.models import Return
 from returns_portal.returns.services import (
     CANCELLABLE,
@@ -39,8 +40,9 @@ class TrackPage:
     rma: Return
     shipment: Shipment | None
     rate: Rate | None  # the shipment's service, with display names
-    breakdown: dict[str, Any]  # the refund: the proposal after inspection, else the estimate
+    breakdown: RefundSnapshot  # the refund: the proposal after inspection, else the estimate
     due_by: date | None
+    pack: str | None  # the rule pack the return was decided under
     parts: list[MoneyPart]
     codes: list[CreditCode]  # this return's own store-credit codes (shown masked)
     timeline: list[TimelineEntry]
@@ -56,8 +58,9 @@ def track_page(rma: Return) -> TrackPage:
         shipment=shipment,
         rate=service_rate(rma.order, shipment.carrier, shipment.service) if shipment else None,
         # After inspection the proposal (due date counted from receipt) replaces the estimate.
-        breakdown=(refund.breakdown if refund else rma.estimate).get("refund", {}),
+        breakdown=(breakdown_of(refund.breakdown) if refund else estimate_of(rma.estimate)).refund,
         due_by=refund_due_by(rma),
+        pack=estimate_of(rma.estimate).pack,
         parts=parts,
         # Only this return's own credit: whoever opens the page (a guessed postal code, a
         # forwarded link) can't spend it. The full code is in the owner's mail.

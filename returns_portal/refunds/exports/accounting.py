@@ -9,7 +9,6 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -22,6 +21,7 @@ from returns_portal.refunds.exports.amounts import to_major
 from returns_portal.refunds.exports.refund_file import describe_line, order_lines
 from returns_portal.refunds.models import Refund
 from returns_portal.refunds.settlement import PART_OF_METHOD, part_entries
+from returns_portal.refunds.snapshots import RefundSnapshot, SettlementSnapshot, breakdown_of
 from returns_portal.returns.models import Return
 
 HEADER = (
@@ -105,49 +105,46 @@ def export_rows(first: date, last: date, zone: ZoneInfo) -> Iterator[tuple[str, 
 
 def _entries(refund: Refund, by_ref: dict[str, OrderLine]) -> Iterator[tuple[str, str, int]]:
     """Yield (line id or deduction code, description, signed amount) adding up to the refund."""
-    money = (refund.breakdown or {}).get("refund") or {}
-    if "total" not in money:  # e.g. a refund made in the Stripe dashboard: no breakdown
-        yield "", str((refund.breakdown or {}).get("source") or "refund"), refund.amount
+    breakdown = breakdown_of(refund.breakdown)
+    money = breakdown.refund
+    if money.total is None:  # e.g. a refund made in the Stripe dashboard: no breakdown
+        yield "", breakdown.source or "refund", refund.amount
         return
-    settlement = (refund.breakdown or {}).get("settlement")
-    if settlement is not None:
-        yield from _part_entries(refund, money, settlement, by_ref)
+    if breakdown.settlement is not None:
+        yield from _part_entries(refund, money, breakdown.settlement, by_ref)
         return
-    for line in money.get("lines", []):
-        line_id = str(line["line_id"])
-        description = f"{describe_line(by_ref.get(line_id), line_id)} x{line.get('quantity', 0)}"
-        yield line_id, description, int(line.get("items", 0)) + int(line.get("tax", 0))
-    if money.get("shipping"):
-        yield "shipping", "Shipping refunded", int(money["shipping"])
-    for deduction in money.get("deductions", []):
-        text = str((deduction.get("reason") or {}).get("text") or "")
-        yield str(deduction.get("code", "")), text, -int(deduction.get("amount", 0))
-    if refund.amount != int(money["total"]):  # finance adjusted the policy's total
-        yield "adjustment", "Adjusted by finance", refund.amount - int(money["total"])
+    for line in money.lines:  # a row written before settlements were split
+        description = f"{describe_line(by_ref.get(line.line_id), line.line_id)} x{line.quantity}"
+        yield line.line_id, description, line.value
+    if money.shipping:
+        yield "shipping", "Shipping refunded", money.shipping
+    for deduction in money.deductions:
+        yield deduction.code, deduction.reason.text, -deduction.amount
+    if refund.amount != money.total:  # finance adjusted the policy's total
+        yield "adjustment", "Adjusted by finance", refund.amount - money.total
 
 
 PART_WORDS = {"shipping": "Shipping refunded"}
 
 
 def _part_entries(
-    refund: Refund, money: dict[str, Any], settlement: dict[str, Any], by_ref: dict[str, OrderLine]
-) -> Iterator[tuple[str, str, int]]:
+    refund: Refund, money: RefundSnapshot, settlement: SettlementSnapshot,
+    by_ref: dict[str, OrderLine],
+) -> Iterator[tuple[str, str, int]]:  # fmt: skip
     """Entries for one part of a split settlement: they add up to that part, not the total.
 
     For an exchange charge the signs are those of money coming in: the new items count up,
     what came back counts down.
     """
-    reasons = {
-        (d.get("code"), d.get("line_id")): str((d.get("reason") or {}).get("text") or "")
-        for d in money.get("deductions", [])
-    }
-    quantities = {str(line["line_id"]): line.get("quantity", 0) for line in money.get("lines", [])}
-    prices = settlement.get("exchange_prices") or {}
-    entries = part_entries(money, prices, PART_OF_METHOD[refund.method])
+    reasons = {(d.code, d.line_id): d.reason.text for d in money.deductions}
+    quantities = {line.line_id: line.quantity for line in money.lines}
+    prices = settlement.exchange_prices
+    split = money.model_dump()  # the settlement's arithmetic reads the stored form
+    entries = part_entries(split, prices, PART_OF_METHOD[refund.method])
     if not entries and refund.method == "original_payment":
         # A return that settles to nothing keeps a zero card row; its lines (all in the
         # credit part, which came to nothing too) say why, so the refund is in the export.
-        entries = part_entries(money, prices, "credit")
+        entries = part_entries(split, prices, "credit")
     total = 0
     for code, line_id, amount in entries:
         total += amount

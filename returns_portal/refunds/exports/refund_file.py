@@ -4,6 +4,7 @@ reasons, gathered for the refund page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from returns_portal.policy import Deduction, Reason
 from returns_portal.policy.money import Money
 from returns_portal.receiving.models import Inspection
 from returns_portal.refunds.models import Refund
+from returns_portal.refunds.snapshots import BreakdownSnapshot, breakdown_of
 from returns_portal.returns.models import Return, ReturnItem
 from returns_portal.store.models import PolicyVersion
 
@@ -68,7 +70,7 @@ class RefundFile:
     total: int | None  # the policy's total; None for refunds made outside the portal
     bonus_credit: int
     approval: str
-    refund_due_by: str | None
+    refund_due_by: date | None
     policy: str
     findings: list[Finding]
     inspectors: list[str]
@@ -88,7 +90,7 @@ def order_lines(order: Order) -> dict[str, OrderLine]:
 
 
 def _policy_label(refund: Refund) -> str:
-    breakdown = refund.breakdown or {}
+    breakdown = breakdown_of(refund.breakdown)
     version = (
         db.session.get(PolicyVersion, refund.policy_version_id)
         if refund.policy_version_id
@@ -96,29 +98,27 @@ def _policy_label(refund: Refund) -> str:
     )
     if version is not None:
         return f"{version.pack} v{version.version} ({version.digest[:12]})"
-    if "pack" not in breakdown:
+    if breakdown.pack is None:
         return ""
-    number = breakdown.get("policy_version")
-    digest = str(breakdown.get("policy_digest") or "")[:12]
-    return f"{breakdown['pack']} v{number} ({digest})" if number is not None else breakdown["pack"]
+    number, digest = breakdown.policy_version, breakdown.policy_digest[:12]
+    return f"{breakdown.pack} v{number} ({digest})" if number is not None else breakdown.pack
 
 
-def _notes(breakdown: dict[str, Any], money: dict[str, Any]) -> list[Reason]:
+def _notes(breakdown: BreakdownSnapshot) -> list[Reason]:
     """Return the policy's notes, with the bonus the settlement actually issues."""
-    notes = [reason_of(r) for r in [*breakdown.get("reasons", []), *money.get("reasons", [])]]
-    settlement = breakdown.get("settlement")
+    notes = [r.reason() for r in [*breakdown.reasons, *breakdown.refund.reasons]]
+    settlement = breakdown.settlement
     if settlement is None:
         return notes
     # The policy's bonus is before an exchange or a cost takes part of the credit; the
     # settlement's bonus is what is issued, so that is the amount finance must read.
-    bonus = int(settlement.get("bonus") or 0)
-    amount = Money(bonus, str(money.get("currency") or settlement.get("currency") or ""))
+    amount = Money(settlement.bonus, breakdown.refund.currency or settlement.currency)
     return [
         Reason(n.code, n.message, {**n.params, "amount": amount})
         if n.code == "store_credit_bonus"
         else n
         for n in notes
-        if n.code != "store_credit_bonus" or bonus
+        if n.code != "store_credit_bonus" or settlement.bonus
     ]
 
 
@@ -128,18 +128,18 @@ def refund_file(refund: Refund) -> RefundFile:
     assert order is not None
     rma = db.session.get(Return, refund.return_id) if refund.return_id else None
     by_ref = order_lines(order)
-    breakdown = refund.breakdown or {}
-    money = breakdown.get("refund") or {}
+    breakdown = breakdown_of(refund.breakdown)
+    money = breakdown.refund
     checklist: dict[str, str] = {}
     decisions = []
-    for decision in breakdown.get("decisions", []):
-        line_id = str(decision.get("line_id", ""))
-        checklist.update({q["code"]: q["text"] for q in decision.get("checklist", [])})
+    for decision in breakdown.decisions:
+        line_id = decision.line_id
+        checklist.update({q.code: q.text for q in decision.checklist})
         decisions.append(
             DecisionReasons(
                 line_id,
                 describe_line(by_ref.get(line_id), line_id),
-                [reason_of(r) for r in decision.get("reasons", [])],
+                [r.reason() for r in decision.reasons],
             )
         )
     findings: list[Finding] = []
@@ -175,33 +175,25 @@ def refund_file(refund: Refund) -> RefundFile:
         order=order,
         lines=[
             Line(
-                line_id=str(line["line_id"]),
-                description=describe_line(by_ref.get(str(line["line_id"])), str(line["line_id"])),
-                quantity=int(line.get("quantity", 0)),
-                amount=int(line.get("items", 0)) + int(line.get("tax", 0)),
-                resolution=str(line.get("resolution", "")),
+                line_id=line.line_id,
+                description=describe_line(by_ref.get(line.line_id), line.line_id),
+                quantity=line.quantity,
+                amount=line.value,
+                resolution=line.resolution,
             )
-            for line in money.get("lines", [])
+            for line in money.lines
         ],
-        shipping=int(money.get("shipping") or 0),
-        deductions=[
-            Deduction(
-                code=str(d.get("code", "")),
-                line_id=d.get("line_id"),
-                amount=int(d.get("amount", 0)),
-                reason=reason_of(d.get("reason") or {}),
-            )
-            for d in money.get("deductions", [])
-        ],
-        total=int(money["total"]) if "total" in money else None,
-        bonus_credit=int(money.get("bonus_credit") or 0),
-        approval=str(money.get("approval", "")),
-        refund_due_by=money.get("refund_due_by"),
+        shipping=money.shipping,
+        deductions=[d.deduction() for d in money.deductions],
+        total=money.total,
+        bonus_credit=money.bonus_credit,
+        approval=money.approval,
+        refund_due_by=money.refund_due_by,
         policy=_policy_label(refund),
         findings=findings,
         inspectors=inspectors,
         decisions=decisions,
-        notes=_notes(breakdown, money),
+        notes=_notes(breakdown),
         approvers={
             user_id: email
             for user_id, email in db.session.execute(

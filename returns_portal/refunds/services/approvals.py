@@ -34,6 +34,7 @@ from returns_portal.refunds.services.common import (
     refundable,
 )
 from returns_portal.refunds.settlement import settlement_for
+from returns_portal.refunds.snapshots import breakdown_of, to_store
 from returns_portal.returns.models import Return
 from returns_portal.types import utcnow
 
@@ -65,7 +66,7 @@ def propose_settlement(rma: Return, evaluation: dict[str, Any]) -> list[Refund]:
             method=method.value,
             currency=breakdown["currency"],
             amount=amount,
-            breakdown={**evaluation, "settlement": parts.to_dict()},
+            breakdown=to_store(evaluation, settlement=parts.to_dict()),
             policy_version_id=rma.policy_version_id,
         )
         db.session.add(refund)
@@ -76,8 +77,7 @@ def propose_settlement(rma: Return, evaluation: dict[str, Any]) -> list[Refund]:
 
 def approvals_needed(refund: Refund) -> int:
     """Return how many different finance users must approve (from the policy's thresholds)."""
-    level = (refund.breakdown or {}).get("refund", {}).get("approval", "finance")
-    return 2 if level == "two_finance" else 1
+    return 2 if breakdown_of(refund.breakdown).refund.approval == "two_finance" else 1
 
 
 def _warehouse_staff(refund: Refund) -> set[int]:
@@ -208,11 +208,11 @@ def retry_refund(refund_id: int, user: User) -> Refund:
 def auto_approve(refund: Refund) -> Refund:
     """Pay a proposal at once when the policy allows: under its threshold, inspection
     passed (nothing short, extra or failing a check) and no abuse flag."""
-    breakdown = refund.breakdown or {}
-    if breakdown.get("refund", {}).get("approval") != "auto" or breakdown.get("needs_review"):
+    breakdown = breakdown_of(refund.breakdown)
+    if breakdown.refund.approval != "auto" or breakdown.needs_review:
         return refund
     flags = {"not_intact", "fewer_received", "not_received", "gift_not_returned"}
-    codes = {r["code"] for d in breakdown.get("decisions", []) for r in d.get("reasons", [])}
+    codes = breakdown.reason_codes()
     rma = db.session.get(Return, refund.return_id) if refund.return_id else None
     inspection = db.session.scalar(
         select(Inspection)

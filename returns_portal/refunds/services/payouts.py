@@ -46,6 +46,7 @@ from returns_portal.refunds.services.common import (
     refund_order_email,
     refundable,
 )
+from returns_portal.refunds.snapshots import breakdown_of
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.services.lifecycle import transition
 from returns_portal.types import utcnow
@@ -283,11 +284,7 @@ def _resolve_return(refund: Refund) -> None:
 
 
 def _issue_store_credit(refund: Refund) -> Refund:
-    breakdown = refund.breakdown or {}
-    if "settlement" in breakdown:
-        bonus = int(breakdown["settlement"].get("bonus") or 0)
-    else:  # proposals made before settlements were split
-        bonus = int(breakdown.get("refund", {}).get("bonus_credit") or 0)
+    bonus = breakdown_of(refund.breakdown).issued_bonus
     code = credit.issue(
         refund_order_email(refund), refund.amount, bonus, refund.currency, refund.id, "system"
     )

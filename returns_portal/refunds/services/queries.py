@@ -17,6 +17,7 @@ from returns_portal.refunds.models import (
 )
 from returns_portal.refunds.services.common import _settlement_items
 from returns_portal.refunds.settlement import settlement_for
+from returns_portal.refunds.snapshots import breakdown_of, estimate_of
 from returns_portal.returns.models import Return
 
 
@@ -59,17 +60,17 @@ def customer_money(rma: Return) -> list[MoneyPart]:
                 code=credit.lookup(r.provider_refund_id or "")
                 if r.method == RefundMethod.STORE_CREDIT and r.provider_refund_id
                 else None,
-                bonus=int((r.breakdown or {}).get("settlement", {}).get("bonus") or 0)
+                bonus=breakdown_of(r.breakdown).issued_bonus
                 if r.method == RefundMethod.STORE_CREDIT
                 else 0,
                 note=(r.failure_message or "") if r.status == RefundStatus.CANCELLED else "",
             )
             for r in rows
         ]
-    breakdown = (rma.estimate or {}).get("refund")
-    if not breakdown:
+    estimate = estimate_of(rma.estimate).refund
+    if estimate.total is None:
         return []
-    parts = settlement_for(breakdown, _settlement_items(rma))
+    parts = settlement_for(estimate.model_dump(), _settlement_items(rma))
     found = [
         MoneyPart(method.value, amount, parts.currency, "estimate", None, None,
                   parts.bonus if method is RefundMethod.STORE_CREDIT else 0, "")

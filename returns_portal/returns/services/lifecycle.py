@@ -17,6 +17,7 @@ from returns_portal.events import services as events
 from returns_portal.events.services import publish
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order, StockLevel
+from returns_portal.refunds.snapshots import to_store
 from returns_portal.returns.events import ReturnOpened
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.returns.services.draft import Draft, OrderContext, estimate, order_context
@@ -136,7 +137,7 @@ def open_return(
         method=draft.method,
         locale=locale,
         needs_review=evaluation.needs_review,
-        estimate=evaluation.to_dict(),
+        estimate=to_store(evaluation.to_dict()),
         requested_at=at,
         client_token=draft.token,
         carrier=draft.carrier,

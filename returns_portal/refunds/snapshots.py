@@ -1,0 +1,142 @@
+"""The stored JSON of a decision, typed: a return's estimate and a refund's breakdown.
+
+`Return.estimate` keeps the policy's evaluation when the return was opened; `Refund.breakdown`
+keeps it as of the inspection, with the settlement's split. Both are read back through these
+models instead of dict lookups. `schema_version` says how a row was written:
+
+1. before this version: reason params were display strings ("CNY 12.00", "2026-12-01"),
+   and a breakdown written before settlements were split has no `settlement`;
+2. reason params typed (money as {amount, currency}, a day as {date}).
+
+Old rows are read as they are (reasons through `Reason.from_dict`); nothing is rewritten.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from returns_portal.policy import Deduction, Reason
+
+SCHEMA_VERSION = 2
+
+
+class _Snapshot(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ReasonSnapshot(_Snapshot):
+    code: str = ""
+    message: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    text: str = ""
+
+    def reason(self) -> Reason:
+        return Reason.from_dict(self.model_dump())
+
+
+class LineSnapshot(_Snapshot):
+    line_id: str
+    quantity: int = 0
+    items: int = 0
+    tax: int = 0
+    resolution: str = ""
+
+    @property
+    def value(self) -> int:
+        """Goods and tax refunded for the line."""
+        return self.items + self.tax
+
+
+class DeductionSnapshot(_Snapshot):
+    code: str = ""
+    line_id: str | None = None
+    amount: int = 0
+    reason: ReasonSnapshot = Field(default_factory=ReasonSnapshot)
+
+    def deduction(self) -> Deduction:
+        return Deduction(self.code, self.line_id, self.amount, self.reason.reason())
+
+
+class RefundSnapshot(_Snapshot):
+    """The policy's refund: lines, shipping, deductions and the total."""
+
+    currency: str = ""
+    lines: list[LineSnapshot] = Field(default_factory=list)
+    shipping: int = 0
+    deductions: list[DeductionSnapshot] = Field(default_factory=list)
+    total: int | None = None  # None: no policy total (e.g. a refund made at the provider)
+    bonus_credit: int = 0
+    approval: str = "finance"
+    refund_due_by: date | None = None
+    reasons: list[ReasonSnapshot] = Field(default_factory=list)
+
+
+class QuestionSnapshot(_Snapshot):
+    code: str
+    text: str = ""
+
+
+class DecisionSnapshot(_Snapshot):
+    line_id: str = ""
+    reasons: list[ReasonSnapshot] = Field(default_factory=list)
+    checklist: list[QuestionSnapshot] = Field(default_factory=list)
+
+
+class SettlementSnapshot(_Snapshot):
+    """How the refund's total was split (refunds/settlement.py)."""
+
+    currency: str = ""
+    card: int = 0
+    credit: int = 0
+    bonus: int = 0
+    charge: int = 0
+    exchange_value: int = 0
+    exchange_price: int = 0
+    exchange_prices: dict[str, int] = Field(default_factory=dict)
+
+
+class EstimateSnapshot(_Snapshot):
+    """A return's stored evaluation."""
+
+    schema_version: int = 1
+    order_number: str = ""
+    policy_version: int | None = None
+    policy_digest: str = ""
+    pack: str | None = None  # None: not decided by the policy (e.g. a provider's refund)
+    needs_review: bool = False
+    reasons: list[ReasonSnapshot] = Field(default_factory=list)
+    decisions: list[DecisionSnapshot] = Field(default_factory=list)
+    refund: RefundSnapshot = Field(default_factory=RefundSnapshot)
+
+    def reason_codes(self) -> set[str]:
+        """Every reason code of every line decision."""
+        return {r.code for d in self.decisions for r in d.reasons}
+
+
+class BreakdownSnapshot(EstimateSnapshot):
+    """A refund's stored evaluation with its settlement."""
+
+    settlement: SettlementSnapshot | None = None
+    source: str | None = None  # where a refund without a policy came from
+
+    @property
+    def issued_bonus(self) -> int:
+        """The store-credit bonus the settlement issues (the policy's, for a row written
+        before settlements were split)."""
+        return self.settlement.bonus if self.settlement else self.refund.bonus_credit
+
+
+def estimate_of(stored: dict[str, Any] | None) -> EstimateSnapshot:
+    return EstimateSnapshot.model_validate(stored or {})
+
+
+def breakdown_of(stored: dict[str, Any] | None) -> BreakdownSnapshot:
+    return BreakdownSnapshot.model_validate(stored or {})
+
+
+def to_store(evaluation: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The JSON to store for an evaluation (and e.g. its settlement), with its version."""
+    return {**evaluation, **extra, "schema_version": SCHEMA_VERSION}
