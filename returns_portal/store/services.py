@@ -158,12 +158,18 @@ def order_facts(order: OrderIn, recent_returns: int = 0) -> policy.OrderFacts:
     )
 
 
-def returned_units(order: Order) -> dict[str, int]:
-    """Return units of each line (by line_ref) already in live returns of this order."""
+def returned_units(order: Order, before: Return | None = None) -> dict[str, int]:
+    """Return units of each line (by line_ref) already in live returns of this order; with
+    `before`, only in returns opened before that one (what it was decided against)."""
+    earlier = [Return.id < before.id] if before is not None else []
     rows = db.session.execute(
         select(ReturnItem.order_line_id, func.sum(ReturnItem.quantity))
         .join(Return, Return.id == ReturnItem.return_id)
-        .where(Return.order_id == order.id, Return.status.not_in([str(s) for s in VOID_STATUSES]))
+        .where(
+            Return.order_id == order.id,
+            Return.status.not_in([str(s) for s in VOID_STATUSES]),
+            *earlier,
+        )
         .group_by(ReturnItem.order_line_id)
     ).all()
     refs = {line.id: line.line_ref for line in order.lines}

@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from returns_portal import policy
 from returns_portal.audit.services import record_event
@@ -26,12 +26,12 @@ from returns_portal.receiving.services.common import (
 )
 from returns_portal.refunds.models import Refund
 from returns_portal.refunds.services import auto_approve, propose_settlement
-from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
+from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.services import order_context, transition
 from returns_portal.returns.services.draft import RequestItem, policy_request
 from returns_portal.shipping.models import Shipment
 from returns_portal.store.models import PolicyVersion
-from returns_portal.store.services import VOID_STATUSES, active_policy
+from returns_portal.store.services import active_policy, returned_units
 from returns_portal.types import utcnow
 
 GRADES = ("A", "B", "C", "D")
@@ -172,16 +172,6 @@ def return_request(rma: Return) -> policy.ReturnRequest:
     """Rebuild the policy request the customer made, with units returned before it (the
     same builder as the estimate the customer saw: `returns.services.draft.policy_request`)."""
     refs = {line.id: line.line_ref for line in rma.order.lines}
-    earlier = db.session.execute(
-        select(ReturnItem.order_line_id, func.sum(ReturnItem.quantity))
-        .join(Return, Return.id == ReturnItem.return_id)
-        .where(
-            Return.order_id == rma.order_id,
-            Return.id < rma.id,
-            Return.status.not_in([str(s) for s in VOID_STATUSES]),
-        )
-        .group_by(ReturnItem.order_line_id)
-    ).all()
     shipment = db.session.scalar(
         select(Shipment).where(Shipment.return_id == rma.id).order_by(Shipment.id.desc()).limit(1)
     )
@@ -199,7 +189,7 @@ def return_request(rma: Return) -> policy.ReturnRequest:
         rma.method,
         rma.requested_at,
         shipment.label_cost if shipment else None,
-        {refs[line_id]: int(qty) for line_id, qty in earlier},
+        returned_units(rma.order, before=rma),
     )
 
 
