@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
 from returns_portal.extensions import babel, csrf, db, limiter, login, migrate
 
@@ -22,8 +24,6 @@ def resource_dir(name: str) -> str:
 
 def select_locale() -> str | None:
     """Pick the locale: ?lang= in the URL (remembered), then the browser's Accept-Language."""
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the CLI, background jobs: the default language
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
@@ -92,11 +92,6 @@ def language_url(code: str) -> str:
     too many tries) links to the same address when it also answers GET, else to the start
     page; the form's input is not resent either way.
     """
-    from urllib.parse import urlencode
-
-    from flask import current_app, url_for
-    from werkzeug.exceptions import HTTPException
-
     path = request.script_root + request.path
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
     if request.method not in ("GET", "HEAD"):
@@ -109,7 +104,12 @@ def language_url(code: str) -> str:
 
 
 def create_app(config_class: type | None = None, default_env: str = "development") -> Flask:
-    """Build the app for `config_class`, or for RETURNS_PORTAL_ENV (else `default_env`)."""
+    """Build the app for `config_class`, or for RETURNS_PORTAL_ENV (else `default_env`).
+
+    The factory imports the parts it wires where it wires them: the domains import
+    returns_portal.extensions, never this package, and importing returns_portal (the CLI,
+    the architecture check) stays cheap and builds nothing.
+    """
     from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
     if config_class is None:
