@@ -36,7 +36,7 @@ from returns_portal.returns.documents import render_return_document
 from returns_portal.returns.forms import LookupForm, StepForm, parse_items
 from returns_portal.returns.models import Return
 from returns_portal.returns.photos import accept_photos, discard_photos
-from returns_portal.shipping.services import rates_for
+from returns_portal.shipping.services import live_shipment, rates_for
 from returns_portal.types import utcnow
 
 bp = Blueprint("returns", __name__)
@@ -353,6 +353,9 @@ def cancel(number: str) -> str | BaseResponse:
 def document(number: str, document: str) -> Response:
     """Download the return's label (PDF or ZPL), packing slip or drop-off QR code."""
     rma = _visible_return(number)
+    if document != "slip.pdf" and live_shipment(rma) is None:
+        # Its label was voided (the return was cancelled): say so instead of failing.
+        return Response(render_template("returns/error.html", code=410, rma=rma), status=410)
     body, mimetype = render_return_document(rma, document)
     response = Response(body, mimetype=mimetype)
     if document != "qr.svg":

@@ -7,6 +7,7 @@ from email import message_from_bytes
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from returns_portal.extensions import db
@@ -400,3 +401,17 @@ def test_a_stock_item_without_a_price_is_exchanged_like_for_like(customer):
     # refunded to the card
     assert re.search(r"To pay: [^<]*6\.00", track)
     assert "123.00" not in track
+
+
+@pytest.mark.parametrize("document", ["label.pdf", "label.zpl", "qr.svg"])
+def test_a_cancelled_return_s_label_says_it_was_cancelled(customer, document):
+    customer.complete()
+    (rma,) = returns()
+    page = customer.client.get(f"/returns/{rma.number}/cancel")
+    customer.client.post(f"/returns/{rma.number}/cancel", data={"csrf_token": csrf(page.text)})
+    answer = customer.client.get(f"/returns/{rma.number}/{document}")
+    assert answer.status_code == 410
+    assert "This label can no longer be used" in answer.text
+    assert f'href="/returns/{rma.number}"' in answer.text
+    slip = customer.client.get(f"/returns/{rma.number}/slip.pdf")  # what was in the box
+    assert slip.status_code == 200 and slip.data.startswith(b"%PDF")
