@@ -415,3 +415,14 @@ def test_a_cancelled_return_s_label_says_it_was_cancelled(customer, document):
     assert f'href="/returns/{rma.number}"' in answer.text
     slip = customer.client.get(f"/returns/{rma.number}/slip.pdf")  # what was in the box
     assert slip.status_code == 200 and slip.data.startswith(b"%PDF")
+
+
+def test_a_cancelled_return_promises_no_refund(customer):
+    customer.complete()
+    (rma,) = returns()
+    before = customer.client.get(f"/returns/{rma.number}").text
+    assert "Your refund" in before and "Due" in before
+    page = customer.client.get(f"/returns/{rma.number}/cancel")
+    customer.client.post(f"/returns/{rma.number}/cancel", data={"csrf_token": csrf(page.text)})
+    after = customer.client.get(f"/returns/{rma.number}").text
+    assert "Your refund" not in after and "Due by" not in after and "Due within" not in after

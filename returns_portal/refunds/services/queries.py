@@ -18,7 +18,12 @@ from returns_portal.refunds.models import (
 from returns_portal.refunds.services.common import _settlement_items
 from returns_portal.refunds.settlement import settlement_for
 from returns_portal.refunds.snapshots import breakdown_of, estimate_of
-from returns_portal.returns.models import Return
+from returns_portal.returns.models import Return, ReturnStatus
+
+# A return in one of these that has no refund rows will never pay anything.
+NO_MONEY_DUE = frozenset(
+    {ReturnStatus.CANCELLED.value, ReturnStatus.REJECTED.value, ReturnStatus.EXPIRED.value}
+)
 
 
 def get_refund(refund_id: int) -> Refund | None:
@@ -67,6 +72,8 @@ def customer_money(rma: Return) -> list[MoneyPart]:
             )
             for r in rows
         ]
+    if rma.status in NO_MONEY_DUE:
+        return []  # cancelled, rejected or expired before any refund: no money is coming
     estimate = estimate_of(rma.estimate).refund
     if estimate.total is None:
         return []
