@@ -17,6 +17,7 @@ from returns_portal.refunds.credit import CreditCode
 from returns_portal.refunds.services import MoneyPart, customer_money
 from returns_portal.refunds.snapshots import RefundSnapshot, breakdown_of, estimate_of
 from returns_portal.returns.models import Return
+from returns_portal.returns.reasons import NEXT_STEPS, REFUND_DENIED_STEP
 from returns_portal.returns.services import (
     CANCELLABLE,
     Draft,
@@ -47,6 +48,7 @@ class TrackPage:
     codes: list[CreditCode]  # this return's own store-credit codes (shown masked)
     timeline: list[TimelineEntry]
     cancellable: bool
+    next_step: str | None  # the one thing to know or do now, in the reader's language
 
 
 def track_page(rma: Return) -> TrackPage:
@@ -67,7 +69,17 @@ def track_page(rma: Return) -> TrackPage:
         codes=[part.code for part in parts if part.code is not None],
         timeline=timeline(rma),
         cancellable=rma.status in CANCELLABLE,
+        next_step=_next_step(rma, parts),
     )
+
+
+def _next_step(rma: Return, parts: list[MoneyPart]) -> str | None:
+    """The status's next step, unless the money says otherwise: a refund denied in every
+    part is not "being prepared"."""
+    if parts and all(part.status == "cancelled" for part in parts):
+        return str(REFUND_DENIED_STEP)
+    step = NEXT_STEPS.get(rma.status)
+    return str(step) if step is not None else None
 
 
 @dataclass(frozen=True)

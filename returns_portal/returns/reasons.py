@@ -90,6 +90,8 @@ NEXT_STEPS = {
     "inspected": _l("Your refund is being prepared."),
     "cancelled": _l("Nothing to do. You can start a new return while the window is open."),
 }
+# Said instead of the status's next step when every part of the refund was denied.
+REFUND_DENIED_STEP = _l("We will not refund this return; the reason is below.")
 EVENT_LABELS = {
     "return.requested": _l("Return requested"),
     "return.awaiting_shipment": _l("Return accepted: label ready"),

@@ -316,3 +316,20 @@ def test_a_denied_refund_tells_the_customer_why_by_mail_and_on_the_return_page(
         token = signed_link_token(rma)
     page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
     assert "We cannot refund this." in page and "worn and washed" in page
+
+
+def test_a_denied_refund_is_not_said_to_be_on_its_way(app, finance):
+    from returns_portal.returns.services.links import signed_link_token
+
+    paid_order()
+    refund = proposed_refund()
+    rma = db.session.get(Return, refund.return_id)
+    with app.test_request_context():
+        token = signed_link_token(rma)
+    before = app.test_client().get(f"/returns/{rma.number}?t={token}").text
+    assert "Your refund is being prepared." in before
+    refunds.deny_refund(refund.id, finance, "The shirts came back worn.")
+    page = app.test_client().get(f"/returns/{rma.number}?t={token}").text
+    assert "being prepared" not in page and "Due by" not in page
+    assert "We will not refund this return; the reason is below." in page
+    assert "The shirts came back worn." in page
