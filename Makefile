@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 HOST ?= 127.0.0.1
 STRIPE_PORT ?= 8420
+# Links in mails (and the QR codes) point where `make run` serves, unless PUBLIC_URL says.
+PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 127.0.0.1,$(HOST)),localhost,$(HOST)):$(PORT)
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
 export FLASK_APP := returns_portal
 
@@ -54,7 +56,7 @@ messages: $(STAMP) ## Extract translatable text and update every catalogue
 
 run: translations ## Run the portal on SQLite with a local Stripe server and demo data (HOST=0.0.0.0 to share it)
 	@mkdir -p instance; \
-	export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT); \
+	export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) PUBLIC_URL=$(PUBLIC_URL); \
 	if ! (echo > /dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null; then \
 	  echo "Starting the local Stripe server on port $(STRIPE_PORT) (log: instance/localstripe.log)"; \
 	  $(BIN)/localstripe --port $(STRIPE_PORT) --from-scratch > instance/localstripe.log 2>&1 & stripe_pid=$$!; \
