@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 HOST ?= 127.0.0.1
 STRIPE_PORT ?= 8420
-# Links in mails (and the QR codes) point where `make run` serves, unless PUBLIC_URL says.
-PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 127.0.0.1,$(HOST)),localhost,$(HOST)):$(PORT)
+# Links in mails (and the QR codes) point where `make run` serves, unless PUBLIC_URL says
+# (give it when sharing on all interfaces: the machine's name, not the wildcard address).
+PUBLIC_URL ?= http://$(if $(filter 127.0.0.1,$(HOST)),localhost,$(HOST)):$(PORT)
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/returns_portal_test
 export FLASK_APP := returns_portal
 

@@ -28,7 +28,6 @@ def public_url(*args: str, **env: str) -> str:
     [
         ((), "http://localhost:5000"),
         (("PORT=5123",), "http://localhost:5123"),
-        (("HOST=0.0.0.0", "PORT=8080"), "http://localhost:8080"),
         (("HOST=10.0.0.5", "PORT=8000"), "http://10.0.0.5:8000"),
     ],
 )
