@@ -147,21 +147,24 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-@pytest.fixture
-def phone(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A new visitor on a phone (390×844, touch) with no cookies; downloads allowed."""
+def phone_page(
+    browser: Browser, live_server: str, viewport: ViewportSize = PHONE, **options: Any
+) -> Iterator[Page]:
+    """A new visitor on a touch phone of `viewport`'s size, with no cookies."""
     limiter.reset()  # a new visitor: earlier lookups from 127.0.0.1 don't count
     context = browser.new_context(
-        base_url=live_server,
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        accept_downloads=True,
-        locale="en-US",
-    )
+        base_url=live_server, viewport=viewport, is_mobile=True, has_touch=True,
+        locale="en-US", **options,
+    )  # fmt: skip
     page = context.new_page()
     try:
         yield page
     finally:
         page.close()
         context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A new visitor on a phone (390×844, touch) with no cookies; downloads allowed."""
+    yield from phone_page(browser, live_server, accept_downloads=True)

@@ -5,30 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
-from returns_portal.extensions import limiter
+from tests.browser.conftest import phone_page
 
-NARROW_PHONE = {"width": 360, "height": 740}  # the narrowest phone the portal is built for
+NARROW_PHONE: ViewportSize = {
+    "width": 360,
+    "height": 740,
+}  # the narrowest phone the portal is built for
 MIN_TARGET = 44  # CSS px: WCAG 2.5.5 (AAA) and Apple's and Google's guidelines
 
 
 @pytest.fixture
 def narrow_phone(browser: Browser, live_server: str) -> Iterator[Page]:
-    limiter.reset()
-    context = browser.new_context(
-        base_url=live_server,
-        viewport=NARROW_PHONE,
-        is_mobile=True,
-        has_touch=True,
-        locale="en-US",
-    )
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        page.close()
-        context.close()
+    yield from phone_page(browser, live_server, NARROW_PHONE)
 
 
 def small_targets(page: Page) -> list[str]:
