@@ -10,3 +10,11 @@ class ReturnOpened:
     """A customer confirmed a return (its label and documents are ready)."""
 
     return_id: int
+
+
+@dataclass(frozen=True)
+class ReturnMoved:
+    """A return changed status (every transition publishes one, after its audit row)."""
+
+    return_id: int
+    status: str

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from returns_portal import policy
 from returns_portal.audit.services import record_event
+from returns_portal.events import services as events
 from returns_portal.extensions import db
 from returns_portal.orders.models import OrderLine, StockLevel
 from returns_portal.receiving.models import Inspection, InspectionItem
@@ -242,7 +243,7 @@ def complete_inspection(inspection: Inspection, actor: str) -> Refund:
             "unexpected": inspection.unexpected,
         },
     )
-    db.session.commit()
+    events.commit()
     paid = [auto_approve(refund) for refund in refunds]
     return paid[0]
 

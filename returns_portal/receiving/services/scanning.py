@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from returns_portal.audit.services import record_event
+from returns_portal.events import services as events
 from returns_portal.extensions import db
 from returns_portal.receiving.models import Inspection, InspectionItem
 from returns_portal.receiving.services.common import (
@@ -108,7 +109,7 @@ def receive_parcel(rma: Return, actor: str, code: str = "") -> Inspection:
     db.session.flush()
     note_staff(inspection, actor, "received")
     record_event(actor, "receipt.started", "return", rma.number, after={"code": code})
-    db.session.commit()
+    events.commit()
     return inspection
 
 

@@ -18,7 +18,7 @@ from returns_portal.events.services import publish
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order, StockLevel
 from returns_portal.refunds.snapshots import to_store
-from returns_portal.returns.events import ReturnOpened
+from returns_portal.returns.events import ReturnMoved, ReturnOpened
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.returns.services.draft import Draft, OrderContext, estimate, order_context
 from returns_portal.shipping.models import Shipment
@@ -96,6 +96,9 @@ def transition(rma: Return, to: ReturnStatus, actor: str, reason: str | None = N
         actor, f"return.{to.value}", "return", rma.number,
         before={"status": current.value}, after={"status": to.value, "reason": reason},
     )  # fmt: skip
+    db.session.flush()  # a new return gets its id
+    # Dispatched by the caller's events.commit(): mails, replacement orders, webhooks.
+    publish(ReturnMoved(return_id=rma.id, status=to.value))
 
 
 def find_by_token(token: str) -> Return | None:
@@ -216,7 +219,7 @@ def cancel_return(rma: Return, actor: str = "customer") -> Return:
         raise ReturnError(str(exc)) from exc
     _release(rma)
     transition(rma, ReturnStatus.CANCELLED, actor)
-    db.session.commit()
+    events.commit()
     return rma
 
 
