@@ -187,7 +187,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
     from returns_portal.refunds.cli import credit_cli, refunds_cli
     from returns_portal.refunds.views import bp as refunds_bp
     from returns_portal.refunds.webhooks import bp as webhooks_bp
-    from returns_portal.returns.cli import photos_cli
+    from returns_portal.returns.cli import photos_cli, returns_cli
     from returns_portal.returns.views import bp as returns_bp
     from returns_portal.store.cli import policy_cli
 
@@ -213,6 +213,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
         credit_cli,
         events_cli,
         photos_cli,
+        returns_cli,
     ):
         app.cli.add_command(group)
 

@@ -14,7 +14,6 @@ from returns_portal.returns.reasons import (
     EVENT_LABELS,
     METHOD_LABELS,
     MONEY_LABELS,
-    NEXT_STEPS,
     REASON_LABELS,
     RESOLUTION_LABELS,
     STATUS_LABELS,
@@ -66,7 +65,6 @@ def init_app(app: Flask) -> None:
         METHOD_LABELS=METHOD_LABELS,
         MONEY_LABELS=MONEY_LABELS,
         STATUS_LABELS=STATUS_LABELS,
-        NEXT_STEPS=NEXT_STEPS,
         EVENT_LABELS=EVENT_LABELS,
         explain=explain,
     )

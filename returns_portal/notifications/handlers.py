@@ -3,15 +3,20 @@ later when the mail server refused it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 
+from returns_portal import jobs
 from returns_portal.events.services import RetryLater, subscribe
 from returns_portal.extensions import db
 from returns_portal.notifications import services
 from returns_portal.refunds.events import RefundDenied, RefundPaid
 from returns_portal.refunds.models import Refund
-from returns_portal.returns.events import ReturnOpened
-from returns_portal.returns.models import Return
+from returns_portal.returns.events import ParcelDelivered, RefundOverdue, ReturnMoved, ReturnOpened
+from returns_portal.returns.models import Return, ReturnStatus
+from returns_portal.returns.overdue import tell_overdue
+from returns_portal.returns.states import Row, customer_state, was_reviewed
 
 
 def _sent(ok: bool) -> None:
@@ -23,6 +28,50 @@ def mail_return_opened(return_id: int) -> None:
     rma = db.session.get(Return, return_id)
     if rma is not None:
         _sent(services.send_return_confirmation(rma))
+
+
+# The status changes the customer is told of by mail, and the mail each one sends. Opening
+# a return has its own mail (ReturnOpened); a paid or denied refund has its own too.
+STATUS_MAILS = {
+    ReturnStatus.AWAITING_SHIPMENT: "accepted",  # only after our team's check
+    ReturnStatus.IN_TRANSIT: "in_transit",
+    ReturnStatus.RECEIVED: "received",
+    ReturnStatus.INSPECTED: "inspected",
+    ReturnStatus.REJECTED: "rejected",
+    ReturnStatus.CANCELLED: "cancelled",
+    ReturnStatus.EXPIRED: "expired",
+    ReturnStatus.RESOLVED: "settled",  # only when no money moved (an even exchange)
+}
+
+
+def mail_return_moved(return_id: int, status: str) -> None:
+    """Tell the customer of a status change, unless the return has moved on since (the
+    later change's mail tells the news) or another mail already says it."""
+    rma = db.session.get(Return, return_id)
+    kind = STATUS_MAILS.get(ReturnStatus(status))
+    if rma is None or kind is None or rma.status != status:
+        return
+    if status == ReturnStatus.AWAITING_SHIPMENT and not was_reviewed(rma):
+        return  # a return accepted at once: its confirmation mail says so
+    if status == ReturnStatus.RESOLVED and not customer_state(rma).even:
+        return  # money moved: the refund's own mail says how
+    _sent(services.send_update(rma, kind))
+
+
+def mail_parcel_delivered(return_id: int) -> None:
+    rma = db.session.get(Return, return_id)
+    if rma is not None and rma.status == ReturnStatus.IN_TRANSIT:  # not yet scanned in
+        _sent(services.send_update(rma, "delivered"))
+
+
+def mail_refund_overdue(return_id: int) -> None:
+    rma = db.session.get(Return, return_id)
+    if rma is not None and customer_state(rma).row is Row.REFUND_OVERDUE:  # not paid since
+        _sent(services.send_update(rma, "overdue"))
+
+
+def tell_overdue_job() -> str:
+    return f"{tell_overdue()} customer(s) told of a late refund"
 
 
 def _refund_and_return(refund_id: int) -> tuple[Refund, Return] | None:
@@ -45,5 +94,9 @@ def mail_refund_denied(refund_id: int, reason: str) -> None:
 
 def init_app(app: Flask) -> None:
     subscribe(app, ReturnOpened, "mail.return_opened", mail_return_opened)
+    subscribe(app, ReturnMoved, "mail.return_moved", mail_return_moved)
+    subscribe(app, ParcelDelivered, "mail.parcel_delivered", mail_parcel_delivered)
+    subscribe(app, RefundOverdue, "mail.refund_overdue", mail_refund_overdue)
+    jobs.register(app, "returns.tell_overdue", tell_overdue_job, every=timedelta(hours=6))
     subscribe(app, RefundPaid, "mail.refund_paid", mail_refund_paid)
     subscribe(app, RefundDenied, "mail.refund_denied", mail_refund_denied)

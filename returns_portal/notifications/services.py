@@ -1,4 +1,9 @@
-"""E-mails to customers about their returns."""
+"""E-mails to customers about their returns.
+
+Every mail tells the same three facts as the return page (its row of the state table:
+status, next step, money) with the items and a link to the page; only the first line,
+and what is attached, depend on what just happened.
+"""
 
 from __future__ import annotations
 
@@ -9,82 +14,100 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from returns_portal.notifications.mailer import mailer
 from returns_portal.refunds.credit import lookup
+from returns_portal.returns.documents import render_return_document
 from returns_portal.returns.models import Return
 from returns_portal.returns.services.links import signed_link_token
+from returns_portal.returns.states import CustomerState, Replacement, Row, customer_state
+from returns_portal.shipping.services import live_shipment
 
 if TYPE_CHECKING:
     from returns_portal.refunds.models import Refund
 
 log = logging.getLogger(__name__)
 
+# What just happened, for each mail: its subject, in the customer's language.
+SUBJECTS = {
+    "opened": _l("Your return %(number)s"),
+    "accepted": _l("Your return %(number)s is accepted"),
+    "in_transit": _l("Your return %(number)s is on its way to us"),
+    "delivered": _l("Your return %(number)s has been delivered to us"),
+    "received": _l("We have received your return %(number)s"),
+    "inspected": _l("We have checked your return %(number)s"),
+    "rejected": _l("Your return %(number)s was not accepted"),
+    "cancelled": _l("Your return %(number)s is cancelled"),
+    "expired": _l("Your return %(number)s has expired"),
+    "settled": _l("Your exchange %(number)s is settled"),
+    "refund_paid": _l("Your refund for return %(number)s"),
+    "credit_issued": _l("Your store credit for return %(number)s"),
+    "charged": _l("The difference for your exchange %(number)s"),
+    "refund_denied": _l("About the refund for return %(number)s"),
+    "replacement_shipped": _l("Your new item for return %(number)s is on its way"),
+    "overdue": _l("Your refund for return %(number)s is late"),
+}
 
-def send_return_confirmation(rma: Return) -> bool:
-    """E-mail the customer their return's number, next steps and tracking link.
 
-    A mail failure is logged and reported, never undoes the return (it is already saved).
-    """
+def send_update(
+    rma: Return, kind: str, replacement: Replacement | None = None, **context: Any
+) -> bool:
+    """E-mail the customer what just happened (`kind`, a key of SUBJECTS) and where their
+    return stands now. A mail failure is logged and reported; it never undoes the change."""
     # Sent after commit, in a request or by a worker: links use the portal's public address.
     base = current_app.config["PUBLIC_URL"]
     with current_app.test_request_context(base_url=base), force_locale(rma.locale or "en"):
+        state: CustomerState = customer_state(rma, replacement)
         link = url_for("returns.track", number=rma.number, t=signed_link_token(rma), _external=True)
         message = EmailMessage()
-        message["Subject"] = _("Your return %(number)s", number=rma.number)
+        message["Subject"] = str(SUBJECTS[kind]) % {"number": rma.number}
         message["From"] = current_app.config["MAIL_FROM"]
         message["To"] = rma.order.email
         message["Message-ID"] = make_msgid(domain="returns.invalid")
-        message.set_content(render_template("returns/email/confirmation.txt", rma=rma, link=link))
+        message.set_content(
+            render_template(
+                "returns/email/update.txt", rma=rma, kind=kind, state=state, link=link, **context
+            )
+        )
+        ready = state.row in (Row.AWAITING_SHIPMENT, Row.LABEL_EXPIRING)  # not while reviewed
+        if kind in ("opened", "accepted") and ready and live_shipment(rma) is not None:
+            _attach_documents(message, rma)
     try:
         mailer().send(message)
-    except Exception:  # the mail server is down: the return stands, the mail is retried later
-        log.exception("could not send the confirmation for return %s", rma.number)
+    except Exception:  # the mail server is down: the change stands, the mail is retried later
+        log.exception("could not send the %s mail for return %s", kind, rma.number)
         return False
     return True
+
+
+def _attach_documents(message: EmailMessage, rma: Return) -> None:
+    """The label (or the drop-off QR code) and, for a label, the packing slip."""
+    kinds = ["qr.png"] if rma.method == "qr_dropoff" else ["label.pdf", "slip.pdf"]
+    for kind in kinds:
+        body, mimetype = render_return_document(rma, kind)
+        data = body.encode() if isinstance(body, str) else body
+        maintype, subtype = mimetype.split("/")
+        message.add_attachment(
+            data, maintype=maintype, subtype=subtype, filename=f"{rma.number}-{kind}"
+        )
+
+
+def send_return_confirmation(rma: Return) -> bool:
+    """E-mail the customer their return's number, next step, documents and page link."""
+    return send_update(rma, "opened")
 
 
 def send_refund_paid(rma: Return, refund: Refund) -> bool:
     """E-mail the customer that money moved: refunded to the card, issued as store credit
     (with its code), or the exchange difference charged."""
     code = lookup(refund.provider_refund_id or "") if refund.method == "store_credit" else None
-    return _send_refund_mail(
-        rma,
-        _l("Your refund for return %(number)s", number=rma.number),
-        "returns/email/refund_paid.txt",
-        refund=refund,
-        code=code,
+    kind = {"store_credit": "credit_issued", "exchange_charge": "charged"}.get(
+        refund.method, "refund_paid"
     )
+    return send_update(rma, kind, refund=refund, code=code)
 
 
 def send_refund_denied(rma: Return, refund: Refund, reason: str) -> bool:
     """E-mail the customer that a refund was refused, and why."""
-    return _send_refund_mail(
-        rma,
-        _l("About the refund for return %(number)s", number=rma.number),
-        "returns/email/refund_denied.txt",
-        refund=refund,
-        reason=reason,
-    )
-
-
-def _send_refund_mail(rma: Return, subject: Any, template: str, **context: Any) -> bool:
-    # Refunds are often settled outside a web request (workers, reconcile, webhooks): links
-    # are built against the portal's public address.
-    base = current_app.config["PUBLIC_URL"]
-    with current_app.test_request_context(base_url=base), force_locale(rma.locale or "en"):
-        link = url_for("returns.track", number=rma.number, t=signed_link_token(rma), _external=True)
-        message = EmailMessage()
-        message["Subject"] = str(subject)
-        message["From"] = current_app.config["MAIL_FROM"]
-        message["To"] = rma.order.email
-        message["Message-ID"] = make_msgid(domain="returns.invalid")
-        message.set_content(render_template(template, rma=rma, link=link, **context))
-    try:
-        mailer().send(message)
-    except Exception:  # the refund stands; the mail is logged for a retry
-        log.exception("could not send the refund mail for return %s", rma.number)
-        return False
-    return True
+    return send_update(rma, "refund_denied", refund=refund, reason=reason)

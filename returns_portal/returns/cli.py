@@ -7,9 +7,19 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
+from returns_portal.returns.overdue import tell_overdue
 from returns_portal.returns.photos import sweep_photos
 
 photos_cli = AppGroup("photos", help="Uploaded photos.")
+returns_cli = AppGroup("returns", help="Customer returns.")
+
+
+@returns_cli.command("tell-overdue")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
+              help="At most this many returns per run; run again for the rest.")  # fmt: skip
+def tell_overdue_command(limit: int) -> None:
+    """E-mail each customer whose refund is past its due date (once per return)."""
+    click.echo(f"{tell_overdue(limit)} customer(s) told of a late refund.")
 
 
 @photos_cli.command("sweep")

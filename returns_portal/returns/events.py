@@ -18,3 +18,17 @@ class ReturnMoved:
 
     return_id: int
     status: str
+
+
+@dataclass(frozen=True)
+class RefundOverdue:
+    """A return's refund is past its due date (published once per return)."""
+
+    return_id: int
+
+
+@dataclass(frozen=True)
+class ParcelDelivered:
+    """The carrier delivered a return's parcel to the warehouse (before it is scanned in)."""
+
+    return_id: int

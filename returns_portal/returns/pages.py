@@ -7,17 +7,13 @@ not have to; it changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from returns_portal.orders.models import Order, StockLevel
 from returns_portal.policy import Evaluation
-from returns_portal.receiving.services import proposed_refund, refund_due_by
 from returns_portal.refunds.credit import CreditCode
-from returns_portal.refunds.services import MoneyPart, customer_money
-from returns_portal.refunds.snapshots import RefundSnapshot, breakdown_of, estimate_of
 from returns_portal.returns.models import Return
-from returns_portal.returns.reasons import NEXT_STEPS, REFUND_DENIED_STEP
 from returns_portal.returns.services import (
     CANCELLABLE,
     Draft,
@@ -29,6 +25,7 @@ from returns_portal.returns.services import (
     exchange_options,
     timeline,
 )
+from returns_portal.returns.states import CustomerState, customer_state
 from returns_portal.shipping.carriers import Rate
 from returns_portal.shipping.models import Shipment
 from returns_portal.shipping.services import live_shipment, service_rate
@@ -39,47 +36,28 @@ class TrackPage:
     """A return's page: where it is, what happens to the money, what the customer can do."""
 
     rma: Return
+    state: CustomerState  # the row of the state table: status, next step, money, items
     shipment: Shipment | None
     rate: Rate | None  # the shipment's service, with display names
-    breakdown: RefundSnapshot  # the refund: the proposal after inspection, else the estimate
-    due_by: date | None
-    pack: str | None  # the rule pack the return was decided under
-    parts: list[MoneyPart]
     codes: list[CreditCode]  # this return's own store-credit codes (shown masked)
     timeline: list[TimelineEntry]
     cancellable: bool
-    next_step: str | None  # the one thing to know or do now, in the reader's language
 
 
 def track_page(rma: Return) -> TrackPage:
     shipment = live_shipment(rma)
-    refund = proposed_refund(rma)
-    parts = customer_money(rma)
+    state = customer_state(rma)
     return TrackPage(
         rma=rma,
+        state=state,
         shipment=shipment,
         rate=service_rate(rma.order, shipment.carrier, shipment.service) if shipment else None,
-        # After inspection the proposal (due date counted from receipt) replaces the estimate.
-        breakdown=(breakdown_of(refund.breakdown) if refund else estimate_of(rma.estimate)).refund,
-        due_by=refund_due_by(rma),
-        pack=estimate_of(rma.estimate).pack,
-        parts=parts,
         # Only this return's own credit: whoever opens the page (a guessed postal code, a
         # forwarded link) can't spend it. The full code is in the owner's mail.
-        codes=[part.code for part in parts if part.code is not None],
+        codes=[part.code for part in state.parts if part.code is not None],
         timeline=timeline(rma),
         cancellable=rma.status in CANCELLABLE,
-        next_step=_next_step(rma, parts),
     )
-
-
-def _next_step(rma: Return, parts: list[MoneyPart]) -> str | None:
-    """The status's next step, unless the money says otherwise: a refund denied in every
-    part is not "being prepared"."""
-    if parts and all(part.status == "cancelled" for part in parts):
-        return str(REFUND_DENIED_STEP)
-    step = NEXT_STEPS.get(rma.status)
-    return str(step) if step is not None else None
 
 
 @dataclass(frozen=True)

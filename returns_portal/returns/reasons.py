@@ -80,18 +80,6 @@ STATUS_LABELS = {
     "rejected": _l("Not accepted"),
     "expired": _l("Expired (never sent)"),
 }
-NEXT_STEPS = {
-    "awaiting_shipment": _l(
-        "Pack the items with the packing slip, then send the parcel with the label or the QR code."
-    ),
-    "needs_review": _l("We are checking your return and will e-mail you within one working day."),
-    "in_transit": _l("Nothing to do: we will tell you when it arrives."),
-    "received": _l("We are checking the items. Your refund follows."),
-    "inspected": _l("Your refund is being prepared."),
-    "cancelled": _l("Nothing to do. You can start a new return while the window is open."),
-}
-# Said instead of the status's next step when every part of the refund was denied.
-REFUND_DENIED_STEP = _l("We will not refund this return; the reason is below.")
 EVENT_LABELS = {
     "return.requested": _l("Return requested"),
     "return.awaiting_shipment": _l("Return accepted: label ready"),

@@ -58,6 +58,7 @@ class Policy:
     return_shipping_paid_by: str = field(repr=False)
     label_cost: int = field(repr=False)
     free_return_above: int | None = field(repr=False)
+    ship_within_days: int | None = field(repr=False)
     methods: tuple[ReturnMethod, ...] = field(repr=False)
     resolutions: tuple[Resolution, ...] = field(repr=False)
     store_credit_bonus_percent: int = field(repr=False)
@@ -137,6 +138,7 @@ def canonical_document(doc: PolicyDocumentIn, pack: Pack) -> dict[str, Any]:
             "paid_by": doc.return_shipping.paid_by,
             "label_cost": doc.return_shipping.label_cost,
             "free_above": doc.return_shipping.free_above,
+            "ship_within_days": doc.return_shipping.ship_within_days,
         },
         # Lists of choices are kept in the order of their enum, without duplicates.
         "methods": [m.value for m in ReturnMethod if m in doc.methods],
@@ -192,6 +194,7 @@ def build_policy(document: Mapping[str, Any], pack: Pack, version: int | None) -
         return_shipping_paid_by=document["return_shipping"]["paid_by"],
         label_cost=document["return_shipping"]["label_cost"],
         free_return_above=document["return_shipping"]["free_above"],
+        ship_within_days=document["return_shipping"].get("ship_within_days"),
         methods=tuple(ReturnMethod(m) for m in document["methods"]),
         resolutions=tuple(Resolution(r) for r in document["resolutions"]["allowed"]),
         store_credit_bonus_percent=document["resolutions"]["store_credit_bonus_percent"],

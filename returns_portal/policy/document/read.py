@@ -158,6 +158,9 @@ class ReturnShippingIn(Input):
         default=0, description="Minor units; used when no carrier price is given."
     )
     free_above: Whole | None = Field(default=None, description="Order value (minor units).")
+    ship_within_days: Positive | None = Field(
+        default=None, description="Days from the request to send the parcel; none: no limit."
+    )
 
 
 class ResolutionsIn(Input):
