@@ -1,4 +1,5 @@
-"""The 4×6 inch return label as a PDF: addresses, carrier, tracking and RMA barcodes, QR code."""
+"""The 4×6 inch return label as a PDF (and the same picture as SVG, for the page): addresses,
+carrier, tracking and RMA barcodes, QR code."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from returns_portal.documents import fonts as f
 from returns_portal.documents.barcodes import PRINTER_DOT, draw_code128, draw_qr
+from returns_portal.documents.svg import SvgCanvas
 from returns_portal.shipping.carriers import Address
 
 WIDTH, HEIGHT = 4 * 72, 6 * 72  # points
@@ -57,7 +59,7 @@ def format_weight(grams: int) -> str:
 class _Page:
     """A canvas with the label's fonts and a few drawing moves measured from the top edge."""
 
-    def __init__(self, canvas: Canvas, fonts: f.Fonts) -> None:
+    def __init__(self, canvas: Canvas | SvgCanvas, fonts: f.Fonts) -> None:
         self.canvas = canvas
         self.fonts = fonts
 
@@ -128,7 +130,22 @@ def render_label_pdf(data: LabelData, font_path: str | None = None) -> bytes:
     canvas = Canvas(out, pagesize=(WIDTH, HEIGHT), invariant=1, pageCompression=1)
     canvas.setTitle(f"{data.rma_number} {data.tracking_number}")
     canvas.setAuthor(data.store_name)
-    page = _Page(canvas, fonts)
+    _draw_label(_Page(canvas, fonts), data)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def render_label_svg(data: LabelData, font_path: str | None = None) -> str:
+    """Render the label as a 4×6 inch SVG picture of the PDF, to show on a page and print."""
+    canvas = SvgCanvas(WIDTH, HEIGHT, title=f"{data.rma_number} {data.tracking_number}")
+    _draw_label(_Page(canvas, f.fonts_for(font_path)), data)
+    return canvas.svg()
+
+
+def _draw_label(page: _Page, data: LabelData) -> None:
+    """Lay the label out on the page's surface (a PDF canvas or an SvgCanvas)."""
+    canvas = page.canvas
     left, right = MARGIN, WIDTH - MARGIN
 
     # Carrier and service, big enough to sort by at a glance; store, date and weight beside.
@@ -187,7 +204,3 @@ def render_label_pdf(data: LabelData, font_path: str | None = None) -> bytes:
     page.fitted(data.order_number, order_left, 370, 12, right - order_left, bold=True)
     if data.note:
         page.block([(data.note, 8, False)], left, 404, HEIGHT - MARGIN + 4, INNER)
-
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
