@@ -44,6 +44,7 @@ from returns_portal.policy.money import (
     format_money,
     line_paid_amounts,
     minor_digits,
+    order_discount_share,
     unit_share,
 )
 from returns_portal.policy.packs import (
@@ -108,6 +109,7 @@ __all__ = [
     "load_policy",
     "local_date",
     "minor_digits",
+    "order_discount_share",
     "parse_inspection",
     "parse_request",
     "roll_to_working_day",

@@ -82,6 +82,17 @@ def line_paid_amounts(order: OrderFacts) -> dict[str, int]:
     }
 
 
+def order_discount_share(order: OrderFacts, line_id: str, before: int, count: int) -> int:
+    """Return the part of the order discount (a coupon) that `count` units of the line, after
+    `before` returned earlier, carried: their price after the line's own discount, less what
+    was paid for them. It is what their refund lacks of the price the customer saw."""
+    line = order.line(line_id)
+    paid = line_paid_amounts(order)[line_id]
+    return unit_share(line.gross, line.quantity, before, count) - unit_share(
+        paid, line.quantity, before, count
+    )
+
+
 @cache
 def minor_digits(currency: str) -> int:
     """Return how many decimals `currency`'s minor unit has (2 when babel doesn't know it)."""

@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from returns_portal.policy import allocate, format_money, line_paid_amounts, unit_share
-from tests.policy.builders import make_line, make_order
+from returns_portal.policy import (
+    allocate,
+    evaluate,
+    format_money,
+    line_paid_amounts,
+    order_discount_share,
+    unit_share,
+)
+from tests.policy.builders import ask, make_line, make_order, make_policy, make_request
 
 
 def test_allocation_gives_the_largest_remainders_the_leftover_units():
@@ -105,6 +112,34 @@ def test_order_discount_is_spread_pro_rata_over_sold_lines_not_gifts():
     )
     # Weights 3000 and 1500 -> 667 and 333 of the 1000 discount.
     assert line_paid_amounts(order) == {"A": 2333, "B": 1167, "G": 0}
+
+
+def test_a_line_s_coupon_share_is_what_its_refund_lacks_of_the_price_paid():
+    order = make_order(
+        make_line("A", price=12900, quantity=2),
+        make_line("B", price=19900, quantity=1),
+        order_discount=2000,
+    )
+    # Weights 25800 and 19900 -> 1129 and 871 of the 2000 coupon: A paid 24671 for two, the
+    # first unit's refund is 12335 (rounded down), so it lacks 565; the second lacks 564.
+    assert order_discount_share(order, "A", 0, 1) == 565
+    assert order_discount_share(order, "A", 1, 1) == 564
+    evaluation = evaluate(order, make_request(ask("A", 1)), make_policy())
+    (line,) = evaluation.refund.lines
+    assert line.items + order_discount_share(order, "A", 0, 1) == 12900
+
+
+def test_coupon_shares_add_up_to_the_coupon_once_every_unit_is_back():
+    order = make_order(
+        make_line("A", price=12900, quantity=3),
+        make_line("B", price=19900, quantity=1),
+        make_line("G", price=0, quantity=1, gift_of="A", gift_value=500),
+        order_discount=2001,
+    )
+    shares = [order_discount_share(order, "A", before, 1) for before in range(3)]
+    shares.append(order_discount_share(order, "B", 0, 1))
+    assert sum(shares) == 2001
+    assert order_discount_share(order, "G", 0, 1) == 0  # a free gift carries none of it
 
 
 def test_an_order_discount_larger_than_the_goods_is_refused():
