@@ -176,6 +176,7 @@ def test_the_periodic_reconcile_job_runs_on_the_worker(worker_app):
             "refunds.reconcile",
             "credit.expire",
             "events.redeliver",
+            "returns.tell_overdue",  # late refunds told to their customers
         }
         assert enqueue("refunds.reconcile") is None  # queued, not run here
         wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED)
