@@ -90,6 +90,17 @@ def recent_order_document(number: str = "1001") -> dict[str, Any]:
     return document
 
 
+def one_item_order_document(number: str = "1002", **overrides: Any) -> dict[str, Any]:
+    """An order of one T-shirt (one unit), delivered 2 days ago: a standard one-item return."""
+    document = recent_order_document(number)
+    tee = {**document["lines"][0], "quantity": 1}
+    document["lines"] = [tee]
+    document["parcels"] = [{**document["parcels"][0], "lines": {"L1": 1}}]
+    document["payments"] = [{"reference": f"pi_test_{number}", "amount": tee["unit_price"]}]
+    document.update(overrides)
+    return document
+
+
 def open_portal_return(
     order_number: str = "1001",
     items: tuple[tuple[str, int, str, str], ...] = (("L1", 2, "too_small", "refund"),),

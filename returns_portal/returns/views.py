@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Response,
@@ -36,6 +37,7 @@ from returns_portal.returns.documents import render_return_document
 from returns_portal.returns.forms import LookupForm, StepForm, parse_items
 from returns_portal.returns.models import Return
 from returns_portal.returns.photos import accept_photos, discard_photos
+from returns_portal.returns.reasons import reason_label
 from returns_portal.shipping.services import live_shipment, rates_for
 from returns_portal.types import utcnow
 
@@ -80,6 +82,12 @@ def order_required(view: F) -> F:
 
 def _save_draft() -> None:
     session[DRAFT] = g.draft.to_session()
+
+
+@bp.app_template_filter("reasons_or")
+def reasons_or(codes: Iterable[str]) -> str:
+    """Name return reasons as one list in the reader's language: "Defective or Wrong item"."""
+    return format_list([reason_label(code) for code in codes], style="or", locale=get_locale())
 
 
 @bp.get("/")
@@ -183,10 +191,14 @@ def items() -> str | BaseResponse:
     choices = services.line_choices(context, utcnow())
     form = StepForm()
     errors: dict[str, list[str]] = {}
+    shown = services.items_on_page(choices, g.draft)
     if form.validate_on_submit():
         submitted, uploads = parse_items(
             request.form, request.files, [c.line.line_ref for c in choices]
         )
+        # Shown again as the customer left them if something needs fixing: a line without
+        # a reason is not kept in the draft, but its quantity must not fall back to 0.
+        shown = {s.line_id: s for s in submitted}
         keys, errors = accept_photos(uploads)
         submitted = [
             services.SubmittedItem(
@@ -208,6 +220,8 @@ def items() -> str | BaseResponse:
         order=g.order,
         choices=choices,
         draft=g.draft,
+        shown=shown,
+        prices={c.line.line_ref: services.price_paid(c.line) for c in choices},
         form=form,
         errors=errors,
     )

@@ -3,7 +3,8 @@
 - draft: find the order, decide its lines, put a return together (nothing stored yet);
 - lifecycle: open a confirmed return with its label, move it through its statuses, cancel
   it, and tell its timeline;
-- links: signed links that open a return's page without a session.
+- links: signed links that open a return's page without a session;
+- steps: what a standard return need not ask (the items page's preselected quantity).
 """
 
 from returns_portal.returns.services.draft import (
@@ -45,6 +46,12 @@ from returns_portal.returns.services.links import (
     return_page_url,
     signed_link_token,
 )
+from returns_portal.returns.services.steps import (
+    PricePaid,
+    items_on_page,
+    preselected_quantities,
+    price_paid,
+)
 
 __all__ = [
     "CANCELLABLE",
@@ -54,6 +61,7 @@ __all__ = [
     "IllegalTransition",
     "LineChoice",
     "OrderContext",
+    "PricePaid",
     "ReturnError",
     "SubmittedItem",
     "TimelineEntry",
@@ -67,12 +75,15 @@ __all__ = [
     "exchange_options",
     "find_by_token",
     "find_order",
+    "items_on_page",
     "line_choices",
     "load_customer_order",
     "load_return",
     "new_rma_number",
     "open_return",
     "order_context",
+    "preselected_quantities",
+    "price_paid",
     "return_from_link_token",
     "return_number_in_url",
     "return_page_url",
