@@ -210,9 +210,14 @@ def items() -> str | BaseResponse:
             errors.setdefault(line_id, []).extend(problems)
         kept = {key for item in g.draft.items for key in item.photos}
         discard_photos(k for ks in keys.values() for k in ks if k not in kept)
-        _save_draft()
         if not errors:
-            return redirect(url_for("returns.options"))
+            rates = {key: rate.amount for key, rate in rates_for(g.order).items()}
+            # When the options page would ask nothing (its defaults stand), go straight to
+            # the review, which shows them with a link back to change them.
+            skip = services.take_default_options(choices, g.draft, rates)
+            _save_draft()
+            return redirect(url_for("returns.review" if skip else "returns.options"))
+        _save_draft()
     elif form.is_submitted():
         errors["form"] = [_("The page was open too long. Please try again.")]
     return render_template(
@@ -293,11 +298,16 @@ def review() -> str | BaseResponse:
         session.pop(DRAFT, None)
         session[RETURNS_SEEN] = [*session.get(RETURNS_SEEN, [])[-9:], rma.number]
         return redirect(url_for("returns.track", number=rma.number, confirmed=1))
-    evaluation = services.estimate(context, g.draft, utcnow(), _label_cost())
+    rate = rates_for(g.order).get(f"{g.draft.carrier}:{g.draft.service}")
+    evaluation = services.estimate(context, g.draft, utcnow(), rate.amount if rate else None)
     lines = {line.line_ref: line for line in g.order.lines}
     return render_template(
         "returns/review.html", order=g.order, draft=g.draft, evaluation=evaluation,
-        lines=lines, form=form, rates=None,
+        lines=lines, form=form, rate=rate,
+        coupon=services.coupon_shares(context, g.draft),
+        bonus_percent=int(
+            context.rules.document["resolutions"].get("store_credit_bonus_percent") or 0
+        ),
         settlement=services.draft_settlement(g.draft, evaluation.refund.to_dict()),
     )  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""A standard return in few steps (issue 11 §2): what the items page preselects and keeps."""
+"""A standard return in few steps (issue 11 §2): what the pages preselect, and the options
+step folded into the review when its defaults stand."""
 
 from __future__ import annotations
 
@@ -13,9 +14,17 @@ from returns_portal import policy
 from returns_portal.extensions import db
 from returns_portal.orders.models import OrderLine
 from returns_portal.orders.services import upsert_order
-from returns_portal.returns.services import LineChoice, preselected_quantities
+from returns_portal.returns.services import (
+    Draft,
+    DraftItem,
+    LineChoice,
+    default_options,
+    preselected_quantities,
+)
 from tests.builders import one_item_order_document, recent_order_document
 from tests.returns.conftest import photo_bytes
+
+RATES = {"swift:economy": 600, "swift:express": 1200}  # cheapest first, as rates_for orders them
 
 
 class FormValues(HTMLParser):
@@ -213,3 +222,128 @@ def test_no_photo_field_when_the_policy_needs_no_photos(customer, cli, tmp_path)
     customer.find()
     page = customer.client.get("/return/items").text
     assert 'type="file"' not in page and "photo needed" not in page
+
+
+# The options step folded into the review ----------------------------------------------------
+
+
+def draft_of(*items: DraftItem, method: str = "label") -> Draft:
+    return Draft("1001", list(items), method=method)
+
+
+def test_the_defaults_stand_for_a_refund_by_label_with_the_cheapest_carrier():
+    found = default_options([choice("L1")], draft_of(DraftItem("L1", 1, "too_small")), RATES)
+    assert found is not None
+    assert (found.resolutions, found.method, found.carrier_service) == (
+        {"L1": "refund"}, "label", "swift:economy",
+    )  # fmt: skip
+
+
+def test_a_carrier_and_resolution_chosen_before_are_kept():
+    draft = draft_of(DraftItem("L1", 1, "too_small", resolution="store_credit"))
+    draft.carrier, draft.service = "swift", "express"
+    found = default_options([choice("L1")], draft, RATES)
+    assert found is not None
+    assert (found.resolutions, found.carrier_service) == ({"L1": "store_credit"}, "swift:express")
+
+
+def test_an_exchange_only_line_still_asks_for_the_size_or_colour():
+    exchange_only = choice("L1", allowed_resolutions=(policy.Resolution.EXCHANGE,))
+    draft = draft_of(DraftItem("L1", 1, "too_small"))
+    assert default_options([exchange_only], draft, RATES) is None
+
+
+def test_an_exchange_whose_variant_was_chosen_before_stands():
+    draft = draft_of(DraftItem("L1", 1, "too_small", resolution="exchange", exchange_sku="M"))
+    found = default_options([choice("L1")], draft, RATES)
+    assert found is not None and found.exchange_skus == {"L1": "M"}
+
+
+def test_a_line_s_only_resolution_is_its_default():
+    credit_only = choice("L1", allowed_resolutions=(policy.Resolution.STORE_CREDIT,))
+    found = default_options([credit_only], draft_of(DraftItem("L1", 1, "too_small")), RATES)
+    assert found is not None and found.resolutions == {"L1": "store_credit"}
+
+
+def test_a_choice_between_resolutions_without_the_refund_asks():
+    two = choice(
+        "L1", allowed_resolutions=(policy.Resolution.STORE_CREDIT, policy.Resolution.EXCHANGE)
+    )
+    assert default_options([two], draft_of(DraftItem("L1", 1, "too_small")), RATES) is None
+
+
+def test_the_only_method_the_items_share_is_the_default():
+    qr_only = choice("L1", allowed_methods=(policy.ReturnMethod.QR_DROPOFF,))
+    found = default_options([qr_only], draft_of(DraftItem("L1", 1, "too_small")), RATES)
+    assert found is not None and found.method == "qr_dropoff"
+
+
+def test_items_that_share_no_method_ask():
+    label = choice("L1", allowed_methods=(policy.ReturnMethod.LABEL,))
+    qr = choice("L2", allowed_methods=(policy.ReturnMethod.QR_DROPOFF,))
+    draft = draft_of(DraftItem("L1", 1, "too_small"), DraftItem("L2", 1, "too_small"))
+    assert default_options([label, qr], draft, RATES) is None
+
+
+def test_without_a_priced_carrier_the_options_page_asks():
+    assert default_options([choice("L1")], draft_of(DraftItem("L1", 1, "too_small")), {}) is None
+
+
+def test_continue_goes_straight_to_the_review_when_the_defaults_stand(customer):
+    customer.find()
+    answer = customer.choose()
+    assert answer.headers["Location"].endswith("/return/review")
+    review = customer.review_page().text
+    assert "Refund to my original payment" in review
+    assert "Print a prepaid label" in review
+    assert re.search(r"<br>[^<]+ · [^<]+ · [^<]*6\.00</p>", review)  # the cheapest carrier
+    assert 'href="/return/options">Change' in review
+    assert "Next you get your prepaid label on screen" in review
+
+
+def test_the_options_page_stays_reachable_from_the_review_and_its_choice_is_kept(customer):
+    customer.find()
+    customer.choose()
+    assert customer.client.get("/return/options").status_code == 200
+    answer = customer.options({"resolution-L1": "store_credit"})
+    assert answer.headers["Location"].endswith("/return/review")
+    assert "Store credit" in customer.review_page().text
+    again = customer.choose()  # back to the items and on: the choice made is kept
+    assert again.headers["Location"].endswith("/return/review")
+    assert "Store credit" in customer.review_page().text
+
+
+def test_the_review_offers_the_store_credit_bonus_it_did_not_ask_about(customer, cli, tmp_path):
+    document = policy.default_document("cn-7day")
+    document["resolutions"]["store_credit_bonus_percent"] = 10
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(document))
+    assert cli.invoke(args=["policy", "load", str(path)]).exit_code == 0
+    customer.find()
+    customer.choose()
+    assert "Prefer store credit? It comes with a 10% bonus." in customer.review_page().text
+
+
+# The coupon's share on the review -----------------------------------------------------------
+
+
+def test_the_review_explains_a_refund_below_the_price_paid_by_the_coupon_s_share(customer):
+    document = recent_order_document("1003")
+    document.update(order_discount=2000, coupon_code="WELCOME20")
+    upsert_order(document)
+    db.session.commit()
+    customer.find(number="1003")
+    customer.choose()
+    page = customer.review_page().text
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page))
+    assert rows["T-shirt × 1"].endswith("129.00")  # the price paid, as the items page says
+    # 20.00 over 258.00 of T-shirts, a 199.00 kettle and a 69.00 mug: the T-shirts carry 9.81
+    # of it, the first one returned 4.91 (rounded so the refund rounds down).
+    assert rows["Coupon WELCOME20: its share of this item"].endswith("4.91")
+    assert rows["Total"].endswith("118.09")  # 129.00 − 4.91 − the 6.00 label
+
+
+def test_no_coupon_row_without_a_coupon(customer):
+    customer.find()
+    customer.choose()
+    assert "Coupon" not in customer.review_page().text

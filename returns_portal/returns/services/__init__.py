@@ -4,7 +4,8 @@
 - lifecycle: open a confirmed return with its label, move it through its statuses, cancel
   it, and tell its timeline;
 - links: signed links that open a return's page without a session;
-- steps: what a standard return need not ask (the items page's preselected quantity).
+- steps: what a standard return need not ask (preselected quantity, the options step's
+  defaults) and the review's coupon shares.
 """
 
 from returns_portal.returns.services.draft import (
@@ -47,15 +48,20 @@ from returns_portal.returns.services.links import (
     signed_link_token,
 )
 from returns_portal.returns.services.steps import (
+    DefaultOptions,
     PricePaid,
+    coupon_shares,
+    default_options,
     items_on_page,
     preselected_quantities,
     price_paid,
+    take_default_options,
 )
 
 __all__ = [
     "CANCELLABLE",
     "TRANSITIONS",
+    "DefaultOptions",
     "Draft",
     "DraftItem",
     "IllegalTransition",
@@ -69,6 +75,8 @@ __all__ = [
     "cancel_return",
     "choose_items",
     "choose_resolutions",
+    "coupon_shares",
+    "default_options",
     "draft_errors",
     "draft_settlement",
     "estimate",
@@ -89,6 +97,7 @@ __all__ = [
     "return_page_url",
     "shipments_of",
     "signed_link_token",
+    "take_default_options",
     "timeline",
     "transition",
 ]
