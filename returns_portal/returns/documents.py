@@ -1,4 +1,5 @@
-"""The return's documents: label (PDF, ZPL), packing slip and QR code, in its language."""
+"""The return's documents: label (PDF, SVG, ZPL), packing slip and QR code (SVG, PNG), in
+its language."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from returns_portal.documents import (
     PackingSlipData,
     SlipItem,
     render_label_pdf,
+    render_label_svg,
     render_label_zpl,
     render_packing_slip_pdf,
+    render_qr_png,
     render_qr_svg,
 )
 from returns_portal.returns.models import Return
@@ -114,6 +117,10 @@ def render_return_document(rma: Return, kind: str) -> tuple[bytes | str, str]:
         data = _label_data(rma)
         if kind == "label.pdf":
             return render_label_pdf(data, font_path=font), "application/pdf"
+        if kind == "label.svg":  # the picture the confirmation page shows
+            return render_label_svg(data, font_path=font), "image/svg+xml"
         if kind == "label.zpl":
             return render_label_zpl(data), "application/zpl"
+        if kind == "qr.png":  # a phone saves a PNG to its photos; few save an SVG
+            return render_qr_png(data.qr_payload), "image/png"
         return render_qr_svg(data.qr_payload), "image/svg+xml"

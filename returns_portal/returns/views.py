@@ -373,16 +373,23 @@ def cancel(number: str) -> str | BaseResponse:
     return render_template("returns/cancel.html", rma=rma, form=form)
 
 
-@bp.get("/returns/<number>/<any('label.pdf', 'label.zpl', 'slip.pdf', 'qr.svg'):document>")
+# Pictures the return's page shows inline; the rest are downloads.
+INLINE_DOCUMENTS = frozenset({"qr.svg", "label.svg"})
+
+
+@bp.get(
+    "/returns/<number>/"
+    "<any('label.pdf', 'label.svg', 'label.zpl', 'slip.pdf', 'qr.svg', 'qr.png'):document>"
+)
 def document(number: str, document: str) -> Response:
-    """Download the return's label (PDF or ZPL), packing slip or drop-off QR code."""
+    """Download the return's label (PDF, SVG or ZPL), packing slip or drop-off QR code."""
     rma = _visible_return(number)
     if document != "slip.pdf" and live_shipment(rma) is None:
         # Its label was voided (the return was cancelled): say so instead of failing.
         return Response(render_template("returns/error.html", code=410, rma=rma), status=410)
     body, mimetype = render_return_document(rma, document)
     response = Response(body, mimetype=mimetype)
-    if document != "qr.svg":
+    if document not in INLINE_DOCUMENTS:
         response.headers["Content-Disposition"] = f'attachment; filename="{rma.number}-{document}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,6 +1,7 @@
 // Customer pages, made shorter where JavaScript runs; without it every page works as it is.
 // - Items: a line's photo field shows only while its reason needs photos (data-photos names
 //   the field, data-reasons lists the reasons); the server checks the photos either way.
+// - Label: the Print button (hidden without JavaScript) prints the label alone.
 (function () {
   "use strict";
   var selects = document.querySelectorAll("select[data-photos]");
@@ -15,5 +16,12 @@
     };
     select.addEventListener("change", update);
     update();
+  });
+  var buttons = document.querySelectorAll("[data-print]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
   });
 })();

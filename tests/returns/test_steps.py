@@ -1,5 +1,5 @@
-"""A standard return in few steps (issue 11 §2): what the pages preselect, and the options
-step folded into the review when its defaults stand."""
+"""A standard return in few steps (issue 11 §2): what the pages preselect, the options step
+folded into the review when its defaults stand, and the label on screen after confirming."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from sqlalchemy import select
 
 from returns_portal import policy
 from returns_portal.extensions import db
 from returns_portal.orders.models import OrderLine
 from returns_portal.orders.services import upsert_order
+from returns_portal.returns.models import Return
 from returns_portal.returns.services import (
     Draft,
     DraftItem,
@@ -347,3 +349,45 @@ def test_no_coupon_row_without_a_coupon(customer):
     customer.find()
     customer.choose()
     assert "Coupon" not in customer.review_page().text
+
+
+# The label on screen after confirming ---------------------------------------------------------
+
+
+def test_the_confirmation_shows_the_label_itself_with_print_and_save(customer):
+    number = customer.complete()
+    page = customer.client.get(f"/returns/{number}?confirmed=1").text
+    label = section(page, "label-sheet")
+    assert f'src="/returns/{number}/label.svg"' in label
+    assert f'href="/returns/{number}/label.pdf" download' in label
+    assert "data-print hidden" in label  # shown by returns.js; without it, save and print
+    picture = customer.client.get(f"/returns/{number}/label.svg")
+    assert picture.status_code == 200 and picture.mimetype == "image/svg+xml"
+    assert "Content-Disposition" not in picture.headers  # shown in the page, not downloaded
+    assert number in picture.text
+    assert len(page.encode()) + len(picture.data) < 60_000  # the page stays small
+
+
+def test_the_return_page_opened_later_does_not_repeat_the_label_sheet(customer):
+    number = customer.complete()
+    assert "label-sheet" not in customer.client.get(f"/returns/{number}").text
+
+
+def test_a_drop_off_return_leads_with_the_qr_code_and_asks_for_no_printing(customer):
+    customer.find()
+    customer.choose()
+    customer.options({"method": "qr_dropoff"})
+    review = customer.review_page()
+    assert "No printer needed." in review.text
+    assert "print it, or save it" not in review.text
+    customer.confirm(review)
+    rma = db.session.scalars(select(Return)).one()
+    page = customer.client.get(f"/returns/{rma.number}?confirmed=1").text
+    sheet = section(page, "label-sheet")
+    first_picture = re.search(r'<img [^>]*src="([^"]+)"', sheet)
+    assert first_picture is not None and first_picture.group(1).endswith("/qr.svg")
+    assert "no printer needed" in sheet
+    # No printing asked of the customer: no print button, label picture or packing slip.
+    assert not re.search(r"Print|print it|slip|label\.(svg|pdf)|data-print", sheet)
+    png = customer.client.get(f"/returns/{rma.number}/qr.png")
+    assert png.data.startswith(b"\x89PNG") and "attachment" in png.headers["Content-Disposition"]
