@@ -77,7 +77,7 @@ def test_a_customer_on_a_phone_returns_an_item_and_downloads_the_label(phone, tm
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
     assert RMA.fullmatch(number)
     expect(phone.get_by_role("heading", level=1)).to_have_text(f"Return {number}")
-    refund = phone.locator("section.card").filter(has_text="Your refund")
+    refund = phone.locator("section.card").filter(has_text="Your money")
     expect(refund.locator(".big")).to_have_text(total)
     expect(refund).to_contain_text("Due")
     assert has_no_horizontal_scroll(phone)
