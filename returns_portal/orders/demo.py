@@ -237,6 +237,7 @@ def seed_stock() -> None:
         stock = existing.get(sku) or StockLevel(sku=sku, reserved=0)
         stock.product_group, stock.name, stock.variant = group, name, variant
         stock.unit_price = price
+        stock.currency = "CNY"  # the catalogue's prices are fen, like the demo orders'
         stock.on_hand = on_hand
         db.session.add(stock)
     db.session.commit()

@@ -140,7 +140,8 @@ class Payment(db.Model):  # type: ignore[name-defined]
 
 
 class StockLevel(db.Model):  # type: ignore[name-defined]
-    """Units of a SKU the shop can sell, and how many are held for exchanges."""
+    """Units of a SKU the shop can sell, and how many are held for exchanges; the price is
+    integer minor units of `currency`."""
 
     __tablename__ = "stock_levels"
 
@@ -150,6 +151,10 @@ class StockLevel(db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(300))
     variant: Mapped[str | None] = mapped_column(String(200))
     unit_price: Mapped[int] = mapped_column(Integer, default=0)
+    # The currency of `unit_price`. NULL means the store's currency (StoreSettings.currency):
+    # rows from before prices carried one were priced in it. The portal sets it on every row
+    # it creates; `returns.services.stock_currency` reads it.
+    currency: Mapped[str | None] = mapped_column(String(3))
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
 

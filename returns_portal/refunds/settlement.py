@@ -168,6 +168,7 @@ def settlement_for(
     prices = {}
     for ref, resolution, price in items:
         if resolution == "exchange":
-            # A return made before prices were kept settles at what came back: no difference.
+            # No price (another variant of the same product, or a return made before prices
+            # were kept): the new items cost what came back, so there is no difference.
             prices[ref] = values.get(ref, 0) if price is None else price * units.get(ref, 0)
     return settle(breakdown, prices)

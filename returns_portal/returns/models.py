@@ -73,6 +73,8 @@ class ReturnItem(db.Model):  # type: ignore[name-defined]
     exchange_sku: Mapped[str | None] = mapped_column(String(64))
     # The new item's unit price when the customer chose it: the exchange difference is
     # settled against this price, not whatever the shop charges on the day of inspection.
+    # None: the new item costs what was paid for the returned unit (another variant of the
+    # same product, or a stock item the shop gave no price), so no difference either way.
     exchange_unit_price: Mapped[int | None] = mapped_column(Integer)
     photos: Mapped[list[str]] = mapped_column(JSONType, default=list)  # storage keys
 

@@ -51,6 +51,12 @@ def ensure_store() -> StoreSettings:
     return settings
 
 
+def store_currency() -> str:
+    """Return the store's currency: its settings row's, else the configured one."""
+    currency = db.session.scalar(select(StoreSettings.currency).limit(1))
+    return currency or str(current_app.config["STORE_CURRENCY"])
+
+
 def default_document() -> dict[str, Any]:
     """Return the policy document used before a merchant saves one: the default pack."""
     document = policy.default_document("cn-7day")

@@ -8,24 +8,39 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from returns_portal.audit.models import AuditEvent
 from returns_portal.extensions import db
+from returns_portal.orders.demo import pay_with_test_card, seed_demo
 from returns_portal.orders.models import Order, Payment, StockLevel
+from returns_portal.orders.services import upsert_order
+from returns_portal.receiving import services as receiving
 from returns_portal.refunds import services
 from returns_portal.refunds.gateway import payment_gateway
 from returns_portal.refunds.models import Refund, RefundStatus
-from returns_portal.returns.models import Return
-from tests.refunds.conftest import paid_order, proposed_refund
+from returns_portal.returns.models import Return, ReturnStatus
+from returns_portal.returns.services import (
+    Draft,
+    DraftItem,
+    ExchangeNotOffered,
+    ReturnError,
+    draft_settlement,
+    exchange_unit_price,
+    stock_currency,
+)
+from tests.builders import open_portal_return, recent_order_document
+from tests.refunds.conftest import INTACT_TEE, paid_order, proposed_refund
 
 
 @pytest.fixture
 def variants(session):
-    # The returned T-shirt is worth what was paid for it; the new ones cost these prices.
+    # The returned T-shirt is worth what was paid for it. Another size of it costs that too;
+    # other products (the silk and the basic shirt) cost these prices.
     session.add_all([
         StockLevel(sku="APP-TEE-BLK-L", product_group="APP-TEE", name="T-shirt",
                    variant="Black / L", unit_price=12900, on_hand=5),
-        StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE", name="Silk T-shirt",
+        StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE-SILK", name="Silk T-shirt",
                    variant="Silk / L", unit_price=15900, on_hand=5),
-        StockLevel(sku="APP-TEE-BSC-L", product_group="APP-TEE", name="Basic T-shirt",
+        StockLevel(sku="APP-TEE-BSC-L", product_group="APP-TEE-BASIC", name="Basic T-shirt",
                    variant="Basic / L", unit_price=9900, on_hand=5),
     ])  # fmt: skip
     session.commit()
@@ -37,6 +52,26 @@ def settlement_of(refund: Refund) -> list[Refund]:
             select(Refund).where(Refund.return_id == refund.return_id).order_by(Refund.id)
         )
     )
+
+
+def audit_actions(entity_type: str, entity_id: str) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def draft_of(rma: Return) -> Draft:
+    """The draft the customer confirmed for `rma` (its items as the review step had them)."""
+    items = [
+        DraftItem(i.line.line_ref, i.quantity, i.reason, resolution=i.resolution,
+                  exchange_sku=i.exchange_sku)
+        for i in rma.items
+    ]  # fmt: skip
+    return Draft(rma.order.number, items)
 
 
 # The T-shirt came back worth 129.00; the prepaid label (6.00) comes off what is due.
@@ -52,11 +87,14 @@ def test_the_breakdown_these_tests_rely_on(variants):
     ]
 
 
-def test_an_exchange_at_the_same_price_keeps_the_price_and_charges_only_the_label(variants):
+def test_another_size_of_the_same_product_costs_what_was_paid_and_only_the_label_is_due(
+    variants,
+):
     paid_order()
     refund = proposed_refund(quantity=1, resolution="exchange", exchange_sku="APP-TEE-BLK-L")
     rma = db.session.get(Return, refund.return_id)
-    assert rma.items[0].exchange_unit_price == 12900
+    assert rma.items[0].exchange_unit_price is None  # what was paid for the returned unit
+    assert refund.breakdown["settlement"]["exchange_price"] == VALUE
     assert [(r.method, r.amount) for r in settlement_of(refund)] == [("exchange_charge", LABEL)]
 
 
@@ -154,3 +192,175 @@ def test_refunds_to_the_card_do_not_count_store_credit_or_charges(variants, fina
     assert services.refundable(second) == db.session.scalar(
         select(Payment.amount).where(Payment.reference == reference)
     )
+
+
+# --- what a new item costs: the same product at what was paid, another at its price --------
+
+
+def inspected(rma, units: int, sku: str, inspector: str = "user:999 w@example.com") -> Refund:
+    """Receive and inspect `units` intact units of `sku` for the return; its first refund row."""
+    inspection = receiving.receive_parcel(rma, inspector)
+    for _ in range(units):
+        receiving.scan_item(inspection, sku, inspector)
+    for expected in receiving.expected_items(inspection):
+        receiving.record_inspection(
+            inspection, expected.finding, INTACT_TEE, "A", None, "", "", 0, inspector
+        )
+    return receiving.complete_inspection(inspection, inspector)
+
+
+def test_a_same_size_swap_of_demo_order_1001_moves_no_money_and_resolves_the_return(
+    session, finance
+):
+    seed_demo(2)  # 1001: two black T-shirts in M, free return shipping above 500.00
+    gateway = payment_gateway()
+    rma = open_portal_return(
+        "1001", items=(("L1", 1, "too_small", "exchange"),), exchanges={"L1": "APP-TEE-BLK-L"}
+    )
+    refund = inspected(rma, 1, "APP-TEE-BLK-M")
+    assert [(r.method, r.amount) for r in settlement_of(refund)] == [("original_payment", 0)]
+    refunds_before, charges_before = gateway.refund_calls, gateway.charge_calls
+    settled = services.approve_refund(refund.id, finance)
+    assert settled.status == RefundStatus.SUCCEEDED and settled.provider_refund_id is None
+    # A provider refuses an amount of 0: nobody is asked, nothing is charged.
+    assert (gateway.refund_calls, gateway.charge_calls) == (refunds_before, charges_before)
+    assert audit_actions("refund", settled.key)[-1] == "refund.settled_without_payment"
+    db.session.refresh(rma)
+    assert rma.status == ReturnStatus.RESOLVED
+
+
+def test_a_size_swap_costs_what_was_paid_after_the_coupon_not_the_list_price(session):
+    seed_demo(6)  # 1006: a tote and two T-shirts in L, 10.00 off with a coupon
+    rma = open_portal_return(
+        "1006", items=(("L2", 1, "too_small", "exchange"),), exchanges={"L2": "APP-TEE-BLK-S"}
+    )
+    assert rma.items[0].exchange_unit_price is None  # the list price, 129.00, plays no part
+    estimate = draft_settlement(draft_of(rma), rma.estimate["refund"])
+    paid = rma.estimate["refund"]["lines"][0]["items"]
+    assert paid < 12900  # the coupon's share came off what the shirt cost
+    assert estimate.exchange_price == estimate.exchange_value == paid
+    refund = inspected(rma, 1, "APP-TEE-BLK-L")
+    settlement = refund.breakdown["settlement"]
+    assert settlement["exchange_price"] == settlement["exchange_value"] == paid
+    # What is left to pay is the return's own costs (its label, the free delivery it
+    # breaks), none of it a price difference: they add up to the deductions exactly.
+    deductions = sum(d["amount"] for d in refund.breakdown["refund"]["deductions"])
+    assert [(r.method, r.amount) for r in settlement_of(refund)] == [
+        ("exchange_charge", deductions)
+    ]
+
+
+def test_another_dearer_product_charges_its_price_less_what_was_paid(session):
+    seed_demo(6)
+    rma = open_portal_return(
+        "1006", items=(("L2", 1, "too_small", "exchange"),), exchanges={"L2": "APP-JKT-NVY-L"}
+    )
+    assert rma.items[0].exchange_unit_price == 89900  # the jacket is another product
+    refund = inspected(rma, 1, "APP-TEE-BLK-L")
+    paid = refund.breakdown["refund"]["lines"][0]["items"]
+    deductions = sum(d["amount"] for d in refund.breakdown["refund"]["deductions"])
+    assert [(r.method, r.amount) for r in settlement_of(refund)] == [
+        ("exchange_charge", 89900 - paid + deductions)
+    ]
+
+
+def test_another_product_s_price_is_kept_when_the_shop_changes_it_before_inspection(variants):
+    paid_order()
+    rma = open_portal_return(
+        items=(("L1", 1, "too_small", "exchange"),), exchanges={"L1": "APP-TEE-SLK-L"}
+    )
+    stock = db.session.scalars(select(StockLevel).where(StockLevel.sku == "APP-TEE-SLK-L")).one()
+    stock.unit_price = 25900
+    db.session.commit()
+    refund = inspected(rma, 1, "APP-TEE-BLK-M")
+    assert refund.breakdown["settlement"]["exchange_price"] == 15900
+
+
+# --- stock priced in another currency than the order ---------------------------------------
+
+
+def eur_order(number: str = "2001") -> Order:
+    """Order `number` of recent_order_document, in euros and paid through the gateway."""
+    document = recent_order_document(number)
+    document["currency"] = "EUR"
+    for line in document["lines"]:
+        line["unit_price"] = line["unit_price"] * 4000 // 12900  # the T-shirt: 40.00 EUR
+    total = sum(line["unit_price"] * line["quantity"] for line in document["lines"])
+    payment = pay_with_test_card(payment_gateway(), total, "EUR", {"order_number": number})
+    document["payments"] = [{"reference": payment.reference, "amount": payment.amount}]
+    upsert_order(document)
+    order = db.session.scalars(select(Order).where(Order.number == number)).one()
+    return order
+
+
+@pytest.fixture
+def cny_and_eur_stock(session):
+    # The store prices in yuan (stock without a currency is in the store's); one product,
+    # a cap, is priced in euros.
+    session.add_all([
+        StockLevel(sku="APP-TEE-BLK-L", product_group="APP-TEE", name="T-shirt",
+                   variant="Black / L", unit_price=12900, on_hand=5),
+        StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE-SILK", name="Silk T-shirt",
+                   variant="Silk / L", unit_price=15900, currency="CNY", on_hand=5),
+        StockLevel(sku="APP-CAP", product_group="APP-CAP", name="Cap", unit_price=2500,
+                   currency="EUR", on_hand=5),
+    ])  # fmt: skip
+    session.commit()
+
+
+def test_a_size_swap_of_a_euro_order_costs_what_was_paid_whatever_the_stock_s_currency(
+    cny_and_eur_stock,
+):
+    eur_order()
+    rma = open_portal_return(
+        "2001", items=(("L1", 1, "too_small", "exchange"),), exchanges={"L1": "APP-TEE-BLK-L"}
+    )
+    assert rma.items[0].exchange_unit_price is None  # never the stock's 129 (yuan) in euros
+    refund = inspected(rma, 1, "APP-TEE-BLK-M")
+    settlement = refund.breakdown["settlement"]
+    assert settlement["currency"] == "EUR"
+    assert settlement["exchange_price"] == settlement["exchange_value"] == 4000
+
+
+def test_another_product_priced_in_another_currency_is_not_offered(cny_and_eur_stock):
+    order = eur_order()
+    silk = db.session.scalars(select(StockLevel).where(StockLevel.sku == "APP-TEE-SLK-L")).one()
+    with pytest.raises(ExchangeNotOffered):
+        exchange_unit_price(order.lines[0], silk)
+    with pytest.raises(ReturnError, match="can't be offered as an exchange"):
+        open_portal_return(
+            "2001", items=(("L1", 1, "too_small", "exchange"),), exchanges={"L1": "APP-TEE-SLK-L"}
+        )
+    db.session.rollback()
+    db.session.refresh(silk)
+    assert silk.reserved == 0
+    assert db.session.scalars(select(Return)).all() == []
+
+
+def test_another_product_priced_in_the_order_s_currency_costs_its_price(cny_and_eur_stock):
+    eur_order()
+    rma = open_portal_return(
+        "2001", items=(("L1", 1, "too_small", "exchange"),), exchanges={"L1": "APP-CAP"}
+    )
+    assert rma.items[0].exchange_unit_price == 2500
+    refund = inspected(rma, 1, "APP-TEE-BLK-M")
+    assert refund.breakdown["settlement"]["exchange_price"] == 2500
+
+
+def test_stock_without_a_currency_is_priced_in_the_store_s(cny_and_eur_stock):
+    tee = db.session.scalars(select(StockLevel).where(StockLevel.sku == "APP-TEE-BLK-L")).one()
+    cap = db.session.scalars(select(StockLevel).where(StockLevel.sku == "APP-CAP")).one()
+    assert (stock_currency(tee), stock_currency(cap)) == ("CNY", "EUR")
+
+
+def test_stock_the_warehouse_restocks_from_an_order_takes_the_order_s_currency(session):
+    eur_order()
+    rma = open_portal_return("2001", items=(("L1", 1, "changed_mind", "refund"),))
+    inspected(rma, 1, "APP-TEE-BLK-M")
+    stock = db.session.scalars(select(StockLevel).where(StockLevel.sku == "APP-TEE-BLK-M")).one()
+    assert (stock.on_hand, stock.unit_price, stock.currency) == (1, 4000, "EUR")
+
+
+def test_the_demo_store_prices_its_stock_in_yuan(session):
+    seed_demo(1)
+    assert set(db.session.scalars(select(StockLevel.currency))) == {"CNY"}

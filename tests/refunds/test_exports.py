@@ -126,7 +126,7 @@ def test_the_cli_writes_the_same_csv(cli, session, tmp_path, finance):
 def test_an_exchange_charge_is_explained_by_the_new_items_less_what_came_back(session, finance):
     from returns_portal.orders.models import StockLevel
 
-    db.session.add(StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE", name="Silk T-shirt",
+    db.session.add(StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE-SILK", name="Silk T-shirt",
                               unit_price=15900, on_hand=5))  # fmt: skip
     db.session.commit()
     paid_order()

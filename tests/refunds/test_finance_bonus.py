@@ -42,7 +42,7 @@ def credit_and_exchange(session, finance):
     document["windows"] = {"categories": {"appliances": 30}, "products": {}}
     document["resolutions"] = {**document["resolutions"], "store_credit_bonus_percent": 10}
     save_policy(document, "test")
-    db.session.add(StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE", name="Silk T-shirt",
+    db.session.add(StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE-SILK", name="Silk T-shirt",
                               unit_price=15900, on_hand=5))  # fmt: skip
     db.session.commit()
     paid_order()

@@ -238,6 +238,11 @@ def paid_order(document: dict[str, Any]) -> str:
     return payment.reference
 
 
+def other(group: str) -> str:
+    """The product group of another product than `group`'s, for exchanges into it."""
+    return f"{group}-OTHER"
+
+
 def choose_items(data, document: dict[str, Any]) -> tuple[list[tuple], dict[str, str]]:
     """Pick what the customer returns, the way the pages allow: only what the policy accepts."""
     order = load_customer_order(document["number"])
@@ -259,6 +264,15 @@ def choose_items(data, document: dict[str, Any]) -> tuple[list[tuple], dict[str,
         decided = decide_line(context.facts, line, context.rules, now,
                               context.previously_returned, reason)  # fmt: skip
         options = [s for s in exchange_options(choice.line) if s.available >= 1]
+        if choice.line.product_group:
+            # The pages offer variants of the same product only; the services also price
+            # another product, so the money of those exchanges is checked here too.
+            options += db.session.scalars(
+                select(StockLevel).where(
+                    StockLevel.product_group == other(choice.line.product_group),
+                    StockLevel.on_hand >= 1,
+                )
+            ).all()
         allowed = [r for r in decided.allowed_resolutions
                    if r != policy.Resolution.EXCHANGE or options]  # fmt: skip
         if not decided.eligible or not allowed:
@@ -492,13 +506,17 @@ def test_every_cent_of_a_return_is_conserved_and_shown_as_stored(client, staff):
             reference = paid_order(document)
             for line in document["lines"]:
                 if line.get("product_group"):
-                    # Dearer, cheaper, the same, or unpriced (settled like for like).
+                    # Another variant (it costs what was paid, whatever its list price) and
+                    # another product: dearer, cheaper, the same, or unpriced (like for like).
                     price = line["unit_price"]
-                    db.session.add(StockLevel(
-                        sku=f"X-{line['sku']}", product_group=line["product_group"],
-                        name="Other variant", on_hand=5,
-                        unit_price=data.draw(st.sampled_from([price * 2, price // 2, price, 0])),
-                    ))  # fmt: skip
+                    prices = st.sampled_from([price * 2, price // 2, price, 0])
+                    db.session.add_all([
+                        StockLevel(sku=f"X-{line['sku']}", product_group=line["product_group"],
+                                   name="Other variant", on_hand=5, unit_price=data.draw(prices)),
+                        StockLevel(sku=f"Y-{line['sku']}", product_group=other(line["product_group"]),
+                                   name="Other product", on_hand=5, unit_price=data.draw(prices),
+                                   currency=document["currency"]),
+                    ])  # fmt: skip
             db.session.commit()
             items, exchanges = choose_items(data, document)
             assume(items)

@@ -209,7 +209,7 @@ def test_visitors_who_are_not_signed_in_are_sent_to_sign_in(client):
 def test_an_exchange_s_page_shows_how_the_money_moves(desk):
     from returns_portal.orders.models import StockLevel
 
-    db.session.add(StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE", name="Silk T-shirt",
+    db.session.add(StockLevel(sku="APP-TEE-SLK-L", product_group="APP-TEE-SILK", name="Silk T-shirt",
                               unit_price=15900, on_hand=5))  # fmt: skip
     db.session.commit()
     paid_order()

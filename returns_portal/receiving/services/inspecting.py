@@ -259,6 +259,7 @@ def _restock(line: OrderLine, quantity: int) -> None:
             name=line.product_name,
             variant=line.variant,
             unit_price=line.unit_price,
+            currency=line.order.currency,  # the price just taken from the order is in its currency
             on_hand=0,
             reserved=0,
         )

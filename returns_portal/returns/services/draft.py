@@ -27,6 +27,7 @@ from returns_portal.store.services import (
     order_facts,
     recent_returns,
     returned_units,
+    store_currency,
 )
 
 # --- finding the order -------------------------------------------------------------------
@@ -233,19 +234,68 @@ def exchange_options(line: OrderLine) -> list[StockLevel]:
     )
 
 
+class ExchangeNotOffered(Exception):
+    """The new item can't be priced against what the customer paid for the returned one."""
+
+
+def stock_currency(stock: StockLevel) -> str:
+    """Return the currency of the stock's price (a row without one is in the store's)."""
+    return stock.currency or store_currency()
+
+
+def exchange_unit_price(line: OrderLine, stock: StockLevel) -> int | None:
+    """Return the unit price an exchange of `line` for `stock` is settled at, or None: what
+    the customer paid for the unit sent back. Raise ExchangeNotOffered if it can't be priced.
+
+    The one pricing rule for the estimate, the reservation (ReturnItem.exchange_unit_price)
+    and so the settlement.
+    """
+    if line.product_group and stock.product_group == line.product_group:
+        # Another size or colour of the same product costs what the customer paid for the
+        # unit they send back, after its discounts: a size swap sells nothing new, so the
+        # list price (above a discounted price paid) is no difference to charge.
+        return None
+    if stock_currency(stock) != line.order.currency:
+        # A price in another currency is not comparable with what was paid (129 CNY is not
+        # 129 EUR), and the portal keeps no exchange rates: another product priced in
+        # another currency than the order's is not offered at all.
+        raise ExchangeNotOffered(stock.sku)
+    # Another product costs its price; one the shop gave no price is exchanged like for like.
+    return stock.unit_price or None
+
+
 def draft_settlement(draft: Draft, breakdown: dict[str, Any]) -> Settlement:
     """Split the estimate into card, store credit and exchange difference, at today's prices."""
     skus = {item.exchange_sku for item in draft.items if item.exchange_sku}
-    prices = {
-        stock.sku: stock.unit_price or None
-        for stock in db.session.scalars(select(StockLevel).where(StockLevel.sku.in_(skus)))
-    }
+    stock = (
+        {s.sku: s for s in db.session.scalars(select(StockLevel).where(StockLevel.sku.in_(skus)))}
+        if skus
+        else {}
+    )
+    lines = (
+        {
+            line.line_ref: line
+            for line in db.session.scalars(
+                select(OrderLine).join(Order).where(Order.number == draft.order_number)
+            )
+        }
+        if skus
+        else {}
+    )
+    prices: dict[str, int | None] = {}
+    for item in draft.items:
+        new, line = stock.get(item.exchange_sku or ""), lines.get(item.line_id)
+        if new is None or line is None:
+            continue
+        try:
+            prices[item.line_id] = exchange_unit_price(line, new)
+        except ExchangeNotOffered:
+            # choose_resolutions keeps only offered variants and confirming refuses any
+            # other: nothing to price here.
+            continue
     return settlement_for(
         breakdown,
-        [
-            (item.line_id, item.resolution, prices.get(item.exchange_sku or ""))
-            for item in draft.items
-        ],
+        [(item.line_id, item.resolution, prices.get(item.line_id)) for item in draft.items],
     )
 
 

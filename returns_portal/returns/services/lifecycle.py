@@ -16,11 +16,18 @@ from returns_portal.audit.services import record_event
 from returns_portal.events import services as events
 from returns_portal.events.services import publish
 from returns_portal.extensions import db
-from returns_portal.orders.models import Order, StockLevel
+from returns_portal.orders.models import Order, OrderLine, StockLevel
 from returns_portal.refunds.snapshots import to_store
 from returns_portal.returns.events import ReturnMoved, ReturnOpened
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
-from returns_portal.returns.services.draft import Draft, OrderContext, estimate, order_context
+from returns_portal.returns.services.draft import (
+    Draft,
+    ExchangeNotOffered,
+    OrderContext,
+    estimate,
+    exchange_unit_price,
+    order_context,
+)
 from returns_portal.shipping.models import Shipment
 from returns_portal.shipping.services import ShippingError, create_return_label, void_return_label
 from returns_portal.store.models import PolicyVersion
@@ -147,10 +154,11 @@ def open_return(
         service=draft.service,
     )
     for item in draft.items:
-        price = _reserve(item.exchange_sku, item.quantity) if item.exchange_sku else None
+        line = lines[item.line_id]
+        price = _reserve(line, item.exchange_sku, item.quantity) if item.exchange_sku else None
         rma.items.append(
             ReturnItem(
-                order_line_id=lines[item.line_id].id,
+                order_line_id=line.id,
                 quantity=item.quantity,
                 reason=item.reason,
                 reason_note=item.note,
@@ -188,14 +196,20 @@ def open_return(
     return rma
 
 
-def _reserve(sku: str, quantity: int) -> int | None:
+def _reserve(line: OrderLine, sku: str, quantity: int) -> int | None:
     """Hold exchange stock; return the new item's unit price, which the exchange is settled
-    at (None when the shop never gave one: then the exchange is even, like for like)."""
+    at (None: at what was paid for the returned unit, see draft.exchange_unit_price)."""
     stock = db.session.scalar(select(StockLevel).where(StockLevel.sku == sku).with_for_update())
     if stock is None or stock.available < quantity:
         raise ReturnError(_l("Sorry, the item you chose for the exchange has just sold out."))
+    try:
+        price = exchange_unit_price(line, stock)
+    except ExchangeNotOffered as exc:
+        raise ReturnError(
+            _l("Sorry, the item you chose can't be offered as an exchange for this order.")
+        ) from exc
     stock.reserved += quantity
-    return stock.unit_price or None
+    return price
 
 
 def _release(rma: Return) -> None:
