@@ -171,8 +171,10 @@ def create_app(config_class: type | None = None, default_env: str = "development
 
     from returns_portal.notifications import handlers as notification_handlers
     from returns_portal.refunds import handlers as refund_handlers
+    from returns_portal.returns import handlers as return_handlers
 
     refund_handlers.init_app(app)
+    return_handlers.init_app(app)
     notification_handlers.init_app(app)
     jobs.start(app)  # once every domain registered its jobs
 
@@ -187,7 +189,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
     from returns_portal.refunds.cli import credit_cli, refunds_cli
     from returns_portal.refunds.views import bp as refunds_bp
     from returns_portal.refunds.webhooks import bp as webhooks_bp
-    from returns_portal.returns.cli import photos_cli, returns_cli
+    from returns_portal.returns.cli import exchanges_cli, photos_cli, returns_cli
     from returns_portal.returns.views import bp as returns_bp
     from returns_portal.store.cli import policy_cli
 
@@ -214,6 +216,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
         events_cli,
         photos_cli,
         returns_cli,
+        exchanges_cli,
     ):
         app.cli.add_command(group)
 

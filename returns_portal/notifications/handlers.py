@@ -13,7 +13,13 @@ from returns_portal.extensions import db
 from returns_portal.notifications import services
 from returns_portal.refunds.events import RefundDenied, RefundPaid
 from returns_portal.refunds.models import Refund
-from returns_portal.returns.events import ParcelDelivered, RefundOverdue, ReturnMoved, ReturnOpened
+from returns_portal.returns.events import (
+    ParcelDelivered,
+    RefundOverdue,
+    ReplacementShipped,
+    ReturnMoved,
+    ReturnOpened,
+)
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.overdue import tell_overdue
 from returns_portal.returns.states import Row, customer_state, was_reviewed
@@ -70,6 +76,12 @@ def mail_refund_overdue(return_id: int) -> None:
         _sent(services.send_update(rma, "overdue"))
 
 
+def mail_replacement_shipped(return_id: int) -> None:
+    rma = db.session.get(Return, return_id)
+    if rma is not None:
+        _sent(services.send_update(rma, "replacement_shipped"))
+
+
 def tell_overdue_job() -> str:
     return f"{tell_overdue()} customer(s) told of a late refund"
 
@@ -97,6 +109,7 @@ def init_app(app: Flask) -> None:
     subscribe(app, ReturnMoved, "mail.return_moved", mail_return_moved)
     subscribe(app, ParcelDelivered, "mail.parcel_delivered", mail_parcel_delivered)
     subscribe(app, RefundOverdue, "mail.refund_overdue", mail_refund_overdue)
+    subscribe(app, ReplacementShipped, "mail.replacement_shipped", mail_replacement_shipped)
     jobs.register(app, "returns.tell_overdue", tell_overdue_job, every=timedelta(hours=6))
     subscribe(app, RefundPaid, "mail.refund_paid", mail_refund_paid)
     subscribe(app, RefundDenied, "mail.refund_denied", mail_refund_denied)

@@ -32,3 +32,10 @@ class ParcelDelivered:
     """The carrier delivered a return's parcel to the warehouse (before it is scanned in)."""
 
     return_id: int
+
+
+@dataclass(frozen=True)
+class ReplacementShipped:
+    """Fulfilment sent an exchange's new item, with its carrier and tracking number."""
+
+    return_id: int

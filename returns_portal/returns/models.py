@@ -80,3 +80,51 @@ class ReturnItem(db.Model):  # type: ignore[name-defined]
 
     rma: Mapped[Return] = relationship(back_populates="items")
     line: Mapped[OrderLine] = relationship()
+
+
+class ReplacementStatus(StrEnum):
+    PENDING = "pending"  # due, but its units are not on hand yet
+    HANDED_TO_FULFILMENT = "handed_to_fulfilment"  # out of stock, for the shop to send
+    SHIPPED = "shipped"  # on its way to the customer, with a carrier and tracking number
+    CANCELLED = "cancelled"  # the return came to nothing before it shipped
+
+
+class ReplacementOrder(db.Model):  # type: ignore[name-defined]
+    """The new items of a return's exchanges, for the shop's fulfilment to send (one per
+    return; see returns.services.replacements)."""
+
+    __tablename__ = "replacement_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(24), default=ReplacementStatus.PENDING, index=True)
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rma: Mapped[Return] = relationship()
+    lines: Mapped[list[ReplacementLine]] = relationship(
+        back_populates="replacement", cascade="all, delete-orphan", order_by="ReplacementLine.id"
+    )
+
+
+class ReplacementLine(db.Model):  # type: ignore[name-defined]
+    """Units of one SKU sent for one exchanged return item, at the price it was settled at."""
+
+    __tablename__ = "replacement_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    replacement_id: Mapped[int] = mapped_column(
+        ForeignKey("replacement_orders.id", ondelete="CASCADE"), index=True
+    )
+    return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), unique=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(Integer)  # minor units of `currency`
+    currency: Mapped[str] = mapped_column(String(3))
+
+    replacement: Mapped[ReplacementOrder] = relationship(back_populates="lines")

@@ -15,12 +15,12 @@ from returns_portal.policy import Evaluation
 from returns_portal.refunds.credit import CreditCode
 from returns_portal.returns.models import Return
 from returns_portal.returns.services import (
-    CANCELLABLE,
     Draft,
     DraftItem,
     LineChoice,
     OrderContext,
     TimelineEntry,
+    can_cancel,
     estimate,
     exchange_options,
     timeline,
@@ -56,7 +56,7 @@ def track_page(rma: Return) -> TrackPage:
         # forwarded link) can't spend it. The full code is in the owner's mail.
         codes=[part.code for part in state.parts if part.code is not None],
         timeline=timeline(rma),
-        cancellable=rma.status in CANCELLABLE,
+        cancellable=can_cancel(rma),
     )
 
 

@@ -25,7 +25,8 @@ from returns_portal.policy import Reason
 from returns_portal.receiving.services import proposed_refund, refund_due_by, return_policy
 from returns_portal.refunds.services import MoneyPart, customer_money
 from returns_portal.refunds.snapshots import RefundSnapshot, breakdown_of, estimate_of
-from returns_portal.returns.models import Return, ReturnStatus
+from returns_portal.returns.models import ReplacementStatus, Return, ReturnStatus
+from returns_portal.returns.services.replacements import replacement_for
 from returns_portal.shipping.models import Shipment
 from returns_portal.shipping.services import live_shipment
 from returns_portal.types import utcnow
@@ -102,7 +103,10 @@ class CustomerState:
     @property
     def money_due(self) -> bool:
         """Money still comes back to the customer (not yet paid or denied)."""
-        return any(p.status in UNSETTLED and p.method != "exchange_charge" for p in self.parts)
+        return any(
+            p.status in UNSETTLED and p.method != "exchange_charge" and p.amount > 0
+            for p in self.parts
+        )
 
     @property
     def even(self) -> bool:
@@ -119,7 +123,7 @@ def store_today() -> date:
     return utcnow().astimezone(ZoneInfo(current_app.config["STORE_TIMEZONE"])).date()
 
 
-def customer_state(rma: Return, replacement: Replacement | None = None) -> CustomerState:
+def customer_state(rma: Return) -> CustomerState:
     """Return the row of the state table the return is in, with its facts."""
     today = store_today()
     parts = customer_money(rma)
@@ -130,6 +134,7 @@ def customer_state(rma: Return, replacement: Replacement | None = None) -> Custo
     due_by = refund_due_by(rma) or breakdown.refund_due_by
     ship_by = _ship_by(rma)
     exchange_only = bool(rma.items) and all(i.resolution == "exchange" for i in rma.items)
+    exchanged = any(i.resolution == "exchange" for i in rma.items)
     state = CustomerState(
         row=Row.AWAITING_SHIPMENT,
         number=rma.number,
@@ -143,7 +148,7 @@ def customer_state(rma: Return, replacement: Replacement | None = None) -> Custo
         reason=(rma.status_reason or "") if rma.status == ReturnStatus.REJECTED else "",
         items=items,
         exchange_only=exchange_only,
-        replacement=replacement,
+        replacement=_replacement(rma) if exchanged else None,
     )
     return replace(state, row=_row(rma, state))
 
@@ -225,6 +230,17 @@ def _items(
             )
         )
     return found
+
+
+def _replacement(rma: Return) -> Replacement | None:
+    order = replacement_for(rma)
+    if order is None or order.status == ReplacementStatus.CANCELLED:
+        return None
+    return Replacement(
+        shipped=order.status == ReplacementStatus.SHIPPED,
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
+    )
 
 
 def _ship_by(rma: Return) -> date | None:

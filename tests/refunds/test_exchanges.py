@@ -25,6 +25,7 @@ from returns_portal.returns.services import (
     ReturnError,
     draft_settlement,
     exchange_unit_price,
+    replacement_for,
     stock_currency,
 )
 from tests.builders import open_portal_return, recent_order_document
@@ -209,24 +210,54 @@ def inspected(rma, units: int, sku: str, inspector: str = "user:999 w@example.co
     return receiving.complete_inspection(inspection, inspector)
 
 
-def test_a_same_size_swap_of_demo_order_1001_moves_no_money_and_resolves_the_return(
-    session, finance
-):
+def test_a_same_size_swap_of_demo_order_1001_moves_no_money_and_resolves_the_return(session):
     seed_demo(2)  # 1001: two black T-shirts in M, free return shipping above 500.00
     gateway = payment_gateway()
     rma = open_portal_return(
         "1001", items=(("L1", 1, "too_small", "exchange"),), exchanges={"L1": "APP-TEE-BLK-L"}
     )
+    refunds_before, charges_before = gateway.refund_calls, gateway.charge_calls
     refund = inspected(rma, 1, "APP-TEE-BLK-M")
     assert [(r.method, r.amount) for r in settlement_of(refund)] == [("original_payment", 0)]
-    refunds_before, charges_before = gateway.refund_calls, gateway.charge_calls
-    settled = services.approve_refund(refund.id, finance)
-    assert settled.status == RefundStatus.SUCCEEDED and settled.provider_refund_id is None
-    # A provider refuses an amount of 0: nobody is asked, nothing is charged.
+    # Nothing to approve and nothing to pay: settled at inspection, without finance, and
+    # without the provider (which refuses an amount of 0).
+    assert refund.status == RefundStatus.SUCCEEDED and refund.provider_refund_id is None
     assert (gateway.refund_calls, gateway.charge_calls) == (refunds_before, charges_before)
-    assert audit_actions("refund", settled.key)[-1] == "refund.settled_without_payment"
+    assert audit_actions("refund", refund.key)[-2:] == [
+        "refund.auto_approved",
+        "refund.settled_without_payment",
+    ]
     db.session.refresh(rma)
     assert rma.status == ReturnStatus.RESOLVED
+    replacement = replacement_for(rma)
+    assert replacement is not None and replacement.status == "handed_to_fulfilment"
+    assert [(x.sku, x.quantity, x.currency) for x in replacement.lines] == [
+        ("APP-TEE-BLK-L", 1, "CNY")
+    ]
+
+
+def test_a_zero_part_of_a_flagged_inspection_waits_for_finance_and_is_then_settled_unpaid(
+    session, finance
+):
+    seed_demo(2)
+    gateway = payment_gateway()
+    rma = open_portal_return(
+        "1001", items=(("L1", 1, "too_small", "exchange"),), exchanges={"L1": "APP-TEE-BLK-L"}
+    )
+    inspection = receiving.receive_parcel(rma, "user:999 w@example.com")
+    receiving.scan_item(inspection, "APP-TEE-BLK-M", "user:999 w@example.com")
+    (expected,) = receiving.expected_items(inspection)
+    worn = {**INTACT_TEE, "clean_and_undamaged": False}
+    receiving.record_inspection(
+        inspection, expected.finding, worn, "C", None, "", "", 0, "user:999 w@example.com"
+    )
+    refund = receiving.complete_inspection(inspection, "user:999 w@example.com")
+    assert (refund.amount, refund.status) == (0, RefundStatus.PROPOSED)  # finance decide
+    before = (gateway.refund_calls, gateway.charge_calls)
+    settled = services.approve_refund(refund.id, finance)
+    assert settled.status == RefundStatus.SUCCEEDED and settled.provider_refund_id is None
+    assert (gateway.refund_calls, gateway.charge_calls) == before
+    assert audit_actions("refund", settled.key)[-1] == "refund.settled_without_payment"
 
 
 def test_a_size_swap_costs_what_was_paid_after_the_coupon_not_the_list_price(session):

@@ -22,7 +22,7 @@ from returns_portal.refunds.gateway import payment_gateway
 from returns_portal.refunds.models import Refund
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.overdue import tell_overdue
-from returns_portal.returns.services import cancel_return, transition
+from returns_portal.returns.services import cancel_return, ship_replacement, transition
 from returns_portal.returns.services.links import signed_link_token
 from returns_portal.returns.services.tracking import record_scan
 from returns_portal.returns.states import Row, customer_state
@@ -280,12 +280,30 @@ def test_an_even_exchange_is_settled_without_a_refund_word_in_any_mail(shop):
     db.session.add(StockLevel(sku="APP-TEE-BLK-L", product_group="APP-TEE", name="T-shirt",
                               variant="Black / L", unit_price=12900, on_hand=5))  # fmt: skip
     db.session.commit()
+    set_policy(return_shipping={"paid_by": "merchant"})  # no label to pay: nothing moves
     rma = two_tees("exchange", "APP-TEE-BLK-L")
     inspect(rma)
     told(shop, rma, Row.EXCHANGE_PREPARING, "Exchange accepted: your new item is being prepared",
          "we will e-mail you when your new item ships",
          "No money moves: your new item costs what you paid.",
          subject=f"Your exchange {rma.number} is settled")  # fmt: skip
+    for mail in mails_of(shop, rma):
+        text = f"{mail['Subject']} {body(mail)}".lower()
+        assert "refund" not in text, text
+
+
+def test_the_new_item_on_its_way_with_its_tracking_number(shop):
+    db.session.add(StockLevel(sku="APP-TEE-BLK-L", product_group="APP-TEE", name="T-shirt",
+                              variant="Black / L", unit_price=12900, on_hand=5))  # fmt: skip
+    db.session.commit()
+    set_policy(return_shipping={"paid_by": "merchant"})
+    rma = two_tees("exchange", "APP-TEE-BLK-L")
+    inspect(rma)
+    ship_replacement(rma, "SF Express", "SF1234567890", "user:1 support@example.com")
+    told(shop, rma, Row.EXCHANGE_ON_ITS_WAY, "Your new item is on its way",
+         "Nothing to do: your new item is on its way with SF Express, tracking number "
+         "SF1234567890.", "No money moves",
+         subject=f"Your new item for return {rma.number} is on its way")  # fmt: skip
     for mail in mails_of(shop, rma):
         text = f"{mail['Subject']} {body(mail)}".lower()
         assert "refund" not in text, text
@@ -389,3 +407,12 @@ def test_every_row_of_the_table_is_documented_and_worded():
     for row in Row:
         assert f"| `{row.value}` |" in doc
         assert f'"{row.value}"' in words
+
+
+def test_every_row_of_the_table_is_reached_by_a_test_here():
+    from pathlib import Path
+
+    here = Path(__file__).read_text()
+    for row in Row:
+        reached = f"told(shop, rma, Row.{row.name}," in here or f".row is Row.{row.name}" in here
+        assert reached, f"no test drives a return into {row.value}"

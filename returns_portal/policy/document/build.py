@@ -63,6 +63,7 @@ class Policy:
     resolutions: tuple[Resolution, ...] = field(repr=False)
     store_credit_bonus_percent: int = field(repr=False)
     exchange_only_categories: frozenset[str] = field(repr=False)
+    ship_exchanges_before_receipt: bool = field(repr=False)
     refund_within_days: int | None = field(repr=False)
     auto_approve_below: int | None = field(repr=False)
     two_approvers_above: int | None = field(repr=False)
@@ -148,6 +149,7 @@ def canonical_document(doc: PolicyDocumentIn, pack: Pack) -> dict[str, Any]:
             "exchange_only_categories": sorted(
                 {normalise_category(c) for c in doc.resolutions.exchange_only_categories}
             ),
+            "ship_exchanges_before_receipt": doc.resolutions.ship_exchanges_before_receipt,
         },
         "refund_within_days": doc.refund_within_days,
         "approval": {
@@ -199,6 +201,9 @@ def build_policy(document: Mapping[str, Any], pack: Pack, version: int | None) -
         resolutions=tuple(Resolution(r) for r in document["resolutions"]["allowed"]),
         store_credit_bonus_percent=document["resolutions"]["store_credit_bonus_percent"],
         exchange_only_categories=frozenset(document["resolutions"]["exchange_only_categories"]),
+        ship_exchanges_before_receipt=document["resolutions"].get(
+            "ship_exchanges_before_receipt", False
+        ),
         refund_within_days=document["refund_within_days"],
         auto_approve_below=document["approval"]["auto_approve_below"],
         two_approvers_above=document["approval"]["two_approvers_above"],

@@ -173,6 +173,11 @@ class ResolutionsIn(Input):
     exchange_only_categories: Annotated[list[NonBlank], Field(strict=True)] = Field(
         default_factory=list
     )
+    ship_exchanges_before_receipt: Flag = Field(
+        default=False,
+        description="Hand an exchange's new item to fulfilment as soon as the return is "
+        "accepted, before its parcel reaches the warehouse.",
+    )
 
 
 class ApprovalIn(Input):

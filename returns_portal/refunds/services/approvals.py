@@ -207,9 +207,15 @@ def retry_refund(refund_id: int, user: User) -> Refund:
 
 def auto_approve(refund: Refund) -> Refund:
     """Pay a proposal at once when the policy allows: under its threshold, inspection
-    passed (nothing short, extra or failing a check) and no abuse flag."""
+    passed (nothing short, extra or failing a check) and no abuse flag.
+
+    A part of 0 on the card (an exchange for a new item of the same price) is settled at
+    once whatever the threshold: there is nothing for finance to approve. Flagged, it still
+    waits for finance, who decide whether the exchange stands.
+    """
     breakdown = breakdown_of(refund.breakdown)
-    if breakdown.refund.approval != "auto" or breakdown.needs_review:
+    nothing = refund.amount == 0 and refund.method != RefundMethod.STORE_CREDIT
+    if (breakdown.refund.approval != "auto" and not nothing) or breakdown.needs_review:
         return refund
     flags = {"not_intact", "fewer_received", "not_received", "gift_not_returned"}
     codes = breakdown.reason_codes()
@@ -230,7 +236,8 @@ def auto_approve(refund: Refund) -> Refund:
         return locked
     move(locked, RefundStatus.APPROVED)
     record_event(
-        "policy", "refund.auto_approved", "refund", locked.key, after={"amount": locked.amount}
-    )
+        "policy", "refund.auto_approved", "refund", locked.key,
+        after={"amount": locked.amount, "why": "nothing to pay" if nothing else "under threshold"},
+    )  # fmt: skip
     publish(RefundApproved(refund_id=locked.id))
     return _committed(locked.id)

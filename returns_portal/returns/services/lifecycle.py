@@ -28,6 +28,11 @@ from returns_portal.returns.services.draft import (
     exchange_unit_price,
     order_context,
 )
+from returns_portal.returns.services.replacements import (
+    VOID,
+    replacement_shipped,
+    void_exchange,
+)
 from returns_portal.shipping.models import Shipment
 from returns_portal.shipping.services import ShippingError, create_return_label, void_return_label
 from returns_portal.store.models import PolicyVersion
@@ -97,6 +102,8 @@ def transition(rma: Return, to: ReturnStatus, actor: str, reason: str | None = N
         raise IllegalTransition(
             _l("A return that is %(now)s cannot become %(then)s.", now=current.value, then=to.value)
         )
+    if to in VOID:
+        void_exchange(rma, to, actor)  # the exchange stock it holds goes back
     rma.status = to.value
     rma.status_reason = reason
     record_event(
@@ -212,27 +219,26 @@ def _reserve(line: OrderLine, sku: str, quantity: int) -> int | None:
     return price
 
 
-def _release(rma: Return) -> None:
-    for item in rma.items:
-        if not item.exchange_sku:
-            continue
-        stock = db.session.scalar(
-            select(StockLevel).where(StockLevel.sku == item.exchange_sku).with_for_update()
-        )
-        if stock is not None:
-            stock.reserved = max(0, stock.reserved - item.quantity)
+def can_cancel(rma: Return) -> bool:
+    """Whether the customer may still cancel: the parcel has not left, and no new item of
+    an exchange was sent ahead of it (that one is theirs only against the returned one)."""
+    return ReturnStatus(rma.status) in CANCELLABLE and not replacement_shipped(rma)
 
 
 def cancel_return(rma: Return, actor: str = "customer") -> Return:
     """Cancel a return that has not shipped: void its label and release exchange stock."""
     if ReturnStatus(rma.status) not in CANCELLABLE:
         raise ReturnError(_l("This return is on its way and can no longer be cancelled."))
+    if replacement_shipped(rma):
+        raise ReturnError(
+            _l("Your new item has been sent, so this return can no longer be cancelled: "
+               "please send back the item you are returning.")
+        )  # fmt: skip
     try:
         void_return_label(rma)  # refused if the carrier already has the parcel
     except ShippingError as exc:
         raise ReturnError(str(exc)) from exc
-    _release(rma)
-    transition(rma, ReturnStatus.CANCELLED, actor)
+    transition(rma, ReturnStatus.CANCELLED, actor)  # releases the exchange stock
     events.commit()
     return rma
 
