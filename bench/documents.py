@@ -28,6 +28,7 @@ from returns_portal.shipping.carriers import Address
 
 ROUNDS = 200
 WARM_UP = 10
+TOKEN = "Ik5fN0szTS0wMSI.Z1xQ4w.kS0g3mM0a4M7vEJ2B1yQdX5r9pQ"  # a signed link's length
 
 CUSTOMER = Address(
     "王小明", "浦东新区世纪大道88号", "上海市", "200120", "CN", phone="+86 138 0013 8000"
@@ -49,7 +50,8 @@ def label(number: int) -> LabelData:
         to_address=WAREHOUSE,
         weight_grams=1000,
         shipped_on=date(2026, 11, 23),
-        qr_payload=f"RP1:SP681651297CN:R-7K3M-{number:02d}",
+        # What the label's QR code holds: the return page's signed link (returns.documents).
+        qr_payload=f"https://returns.example.com/returns/R-7K3M-{number:02d}?t={TOKEN}",
         heading_from="寄件人",
         heading_to="收件人",
         note="请在7天内寄回",

@@ -279,6 +279,11 @@ def test_a_size_swap_costs_what_was_paid_after_the_coupon_not_the_list_price(ses
     assert [(r.method, r.amount) for r in settlement_of(refund)] == [
         ("exchange_charge", deductions)
     ]
+    replacement = replacement_for(rma)  # the new shirt goes out at what was paid for the old
+    assert [(x.sku, x.quantity, x.unit_price) for x in replacement.lines] == [
+        ("APP-TEE-BLK-S", 1, paid)
+    ]
+    assert replacement.status == "handed_to_fulfilment"
 
 
 def test_another_dearer_product_charges_its_price_less_what_was_paid(session):
@@ -292,6 +297,10 @@ def test_another_dearer_product_charges_its_price_less_what_was_paid(session):
     deductions = sum(d["amount"] for d in refund.breakdown["refund"]["deductions"])
     assert [(r.method, r.amount) for r in settlement_of(refund)] == [
         ("exchange_charge", 89900 - paid + deductions)
+    ]
+    replacement = replacement_for(rma)
+    assert [(x.sku, x.quantity, x.unit_price) for x in replacement.lines] == [
+        ("APP-JKT-NVY-L", 1, 89900)
     ]
 
 
@@ -351,6 +360,8 @@ def test_a_size_swap_of_a_euro_order_costs_what_was_paid_whatever_the_stock_s_cu
     settlement = refund.breakdown["settlement"]
     assert settlement["currency"] == "EUR"
     assert settlement["exchange_price"] == settlement["exchange_value"] == 4000
+    (line,) = replacement_for(rma).lines
+    assert (line.sku, line.unit_price, line.currency) == ("APP-TEE-BLK-L", 4000, "EUR")
 
 
 def test_another_product_priced_in_another_currency_is_not_offered(cny_and_eur_stock):
