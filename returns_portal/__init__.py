@@ -179,10 +179,12 @@ def create_app(config_class: type | None = None, default_env: str = "development
     jobs.start(app)  # once every domain registered its jobs
 
     from returns_portal.accounts.access import LOGIN_MESSAGE, load_user
+    from returns_portal.accounts.admin_views import bp as admin_bp
     from returns_portal.accounts.cli import tokens_cli, users_cli
     from returns_portal.accounts.views import bp as accounts_bp
     from returns_portal.api.views import bp as api_bp
     from returns_portal.api.views import init_app as api_init
+    from returns_portal.desk.views import bp as desk_bp
     from returns_portal.events.cli import events_cli
     from returns_portal.orders.cli import demo_cli, orders_cli
     from returns_portal.receiving.views import bp as receiving_bp
@@ -192,6 +194,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
     from returns_portal.returns.cli import exchanges_cli, photos_cli, returns_cli
     from returns_portal.returns.views import bp as returns_bp
     from returns_portal.store.cli import policy_cli
+    from returns_portal.store.views import bp as policy_admin_bp
 
     # The JSON API authenticates every call with a bearer token and sets no cookies,
     # so cross-site request forgery does not apply to it.
@@ -205,6 +208,9 @@ def create_app(config_class: type | None = None, default_env: str = "development
     csrf.exempt(webhooks_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(desk_bp)
+    app.register_blueprint(policy_admin_bp)
+    app.register_blueprint(admin_bp)
     for group in (
         tokens_cli,
         users_cli,

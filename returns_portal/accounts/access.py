@@ -71,6 +71,8 @@ def role_required(*roles: Role) -> Callable[[F], F]:
                 return render_template("accounts/forbidden.html", roles=labels), 403
             return view(*args, **kwargs)
 
+        # Read by the access-matrix test: every staff route declares who may open it.
+        wrapper.required_roles = wanted  # type: ignore[attr-defined]
         return cast(F, wrapper)
 
     return decorate

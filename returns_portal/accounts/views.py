@@ -54,6 +54,30 @@ AREAS = (
         "/finance/refunds",
         (Role.FINANCE,),
     ),
+    Area(
+        _l("Returns"),
+        _l("Find any return, review flagged ones and act on them."),
+        "/staff/returns",
+        (Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE),
+    ),
+    Area(
+        _l("Return policy"),
+        _l("See every version, edit the policy, try it on an order, roll back."),
+        "/staff/policy",
+        (),
+    ),
+    Area(
+        _l("Staff, API tokens and store settings"),
+        _l("Invite staff, set roles, issue tokens for the shop, name the store."),
+        "/staff/admin",
+        (),
+    ),
+    Area(
+        _l("Audit log"),
+        _l("Who did what, and when: every recorded change."),
+        "/staff/audit",
+        (),
+    ),
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returns_portal.extensions import db
@@ -16,6 +16,8 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     """Who did what to which record, when, with the state before and after."""
 
     __tablename__ = "audit_events"
+    # A record's timeline (the return page, the staff desk) reads its events by entity.
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returns_portal.extensions import db
@@ -51,6 +51,11 @@ class Return(db.Model):  # type: ignore[name-defined]
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     carrier: Mapped[str | None] = mapped_column(String(64))
     service: Mapped[str | None] = mapped_column(String(64))
+    # Support gave the customer until this day (in the store's time zone) to send the
+    # parcel, beyond what the policy's ship_within_days allows.
+    ship_by_extended_to: Mapped[date | None] = mapped_column(Date)
+    # The customer keeps the items: refunded without sending them back (returnless).
+    returnless: Mapped[bool] = mapped_column(Boolean, default=False)
 
     order: Mapped[Order] = relationship()
     items: Mapped[list[ReturnItem]] = relationship(
@@ -128,3 +133,15 @@ class ReplacementLine(db.Model):  # type: ignore[name-defined]
     currency: Mapped[str] = mapped_column(String(3))
 
     replacement: Mapped[ReplacementOrder] = relationship(back_populates="lines")
+
+
+class ReturnNote(db.Model):  # type: ignore[name-defined]
+    """An internal note on a return, written by staff; never shown to the customer."""
+
+    __tablename__ = "return_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(200))  # an actor, as audit events name them
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
