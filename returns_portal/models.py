@@ -3,6 +3,7 @@
 from returns_portal.accounts.models import ApiToken, User
 from returns_portal.audit.models import AuditEvent
 from returns_portal.events.models import OutboxMessage
+from returns_portal.notifications.models import CustomerMail
 from returns_portal.orders.models import (
     Order,
     OrderLine,
@@ -18,13 +19,20 @@ from returns_portal.receiving.models import (
     UnidentifiedParcel,
 )
 from returns_portal.refunds.models import ProviderEvent, Refund, RefundApproval, StoreCreditEntry
-from returns_portal.returns.models import Return, ReturnItem
+from returns_portal.returns.models import (
+    ReplacementLine,
+    ReplacementOrder,
+    Return,
+    ReturnItem,
+    ReturnNote,
+)
 from returns_portal.shipping.models import Shipment, TrackingEvent
 from returns_portal.store.models import PolicyVersion, StoreSettings
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CustomerMail",
     "Inspection",
     "InspectionItem",
     "InspectionStaff",
@@ -38,8 +46,11 @@ __all__ = [
     "ProviderEvent",
     "Refund",
     "RefundApproval",
+    "ReplacementLine",
+    "ReplacementOrder",
     "Return",
     "ReturnItem",
+    "ReturnNote",
     "Shipment",
     "StockLevel",
     "StoreCreditEntry",

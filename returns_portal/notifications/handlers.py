@@ -14,11 +14,13 @@ from returns_portal.notifications import services
 from returns_portal.refunds.events import RefundDenied, RefundPaid
 from returns_portal.refunds.models import Refund
 from returns_portal.returns.events import (
+    ConfirmationResent,
     ParcelDelivered,
     RefundOverdue,
     ReplacementShipped,
     ReturnMoved,
     ReturnOpened,
+    ShipByExtended,
 )
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.overdue import tell_overdue
@@ -82,6 +84,18 @@ def mail_replacement_shipped(return_id: int) -> None:
         _sent(services.send_update(rma, "replacement_shipped"))
 
 
+def mail_confirmation_resent(return_id: int) -> None:
+    rma = db.session.get(Return, return_id)
+    if rma is not None:
+        _sent(services.send_update(rma, "resent"))
+
+
+def mail_ship_by_extended(return_id: int) -> None:
+    rma = db.session.get(Return, return_id)
+    if rma is not None and rma.status == ReturnStatus.AWAITING_SHIPMENT:  # not sent since
+        _sent(services.send_update(rma, "extended"))
+
+
 def tell_overdue_job() -> str:
     return f"{tell_overdue()} customer(s) told of a late refund"
 
@@ -110,6 +124,8 @@ def init_app(app: Flask) -> None:
     subscribe(app, ParcelDelivered, "mail.parcel_delivered", mail_parcel_delivered)
     subscribe(app, RefundOverdue, "mail.refund_overdue", mail_refund_overdue)
     subscribe(app, ReplacementShipped, "mail.replacement_shipped", mail_replacement_shipped)
+    subscribe(app, ConfirmationResent, "mail.confirmation_resent", mail_confirmation_resent)
+    subscribe(app, ShipByExtended, "mail.ship_by_extended", mail_ship_by_extended)
     jobs.register(app, "returns.tell_overdue", tell_overdue_job, every=timedelta(hours=6))
     subscribe(app, RefundPaid, "mail.refund_paid", mail_refund_paid)
     subscribe(app, RefundDenied, "mail.refund_denied", mail_refund_denied)

@@ -16,7 +16,9 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from returns_portal.extensions import db
 from returns_portal.notifications.mailer import mailer
+from returns_portal.notifications.models import CustomerMail
 from returns_portal.refunds.credit import lookup
 from returns_portal.returns.documents import render_return_document
 from returns_portal.returns.models import Return
@@ -47,6 +49,8 @@ SUBJECTS = {
     "refund_denied": _l("About the refund for return %(number)s"),
     "replacement_shipped": _l("Your new item for return %(number)s is on its way"),
     "overdue": _l("Your refund for return %(number)s is late"),
+    "resent": _l("Your return %(number)s: your label and details again"),
+    "extended": _l("More time to send your return %(number)s"),
 }
 
 
@@ -69,14 +73,32 @@ def send_update(rma: Return, kind: str, **context: Any) -> bool:
             )
         )
         ready = state.row in (Row.AWAITING_SHIPMENT, Row.LABEL_EXPIRING)  # not while reviewed
-        if kind in ("opened", "accepted") and ready and live_shipment(rma) is not None:
+        if kind in ("opened", "accepted", "resent") and ready and live_shipment(rma) is not None:
             _attach_documents(message, rma)
     try:
         mailer().send(message)
     except Exception:  # the mail server is down: the change stands, the mail is retried later
         log.exception("could not send the %s mail for return %s", kind, rma.number)
         return False
+    _keep(rma, kind, message)
     return True
+
+
+def _keep(rma: Return, kind: str, message: EmailMessage) -> None:
+    """Keep what the mail said for the staff desk (committed: the mail is gone already)."""
+    text = message.get_body(preferencelist=("plain",))
+    names = [str(part.get_filename()) for part in message.iter_attachments()]
+    db.session.add(
+        CustomerMail(
+            return_id=rma.id,
+            kind=kind,
+            recipient=str(message["To"]),
+            subject=str(message["Subject"])[:300],
+            body=str(text.get_content()) if text is not None else "",
+            attachments=", ".join(names)[:300],
+        )
+    )
+    db.session.commit()
 
 
 def _attach_documents(message: EmailMessage, rma: Return) -> None:

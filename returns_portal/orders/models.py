@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returns_portal.extensions import db
@@ -16,6 +16,15 @@ class Order(db.Model):  # type: ignore[name-defined]
     """An order pushed in by the shop; amounts are integer minor units of `currency`."""
 
     __tablename__ = "orders"
+    # The desk finds a customer by the beginning of their name (a prefix LIKE): on
+    # PostgreSQL that needs the pattern operator class whatever the database's collation.
+    __table_args__ = (
+        Index(
+            "ix_orders_customer_name",
+            "customer_name",
+            postgresql_ops={"customer_name": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)

@@ -39,3 +39,17 @@ class ReplacementShipped:
     """Fulfilment sent an exchange's new item, with its carrier and tracking number."""
 
     return_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmationResent:
+    """Staff sent the customer their confirmation again (a new label, or the old one lost)."""
+
+    return_id: int
+
+
+@dataclass(frozen=True)
+class ShipByExtended:
+    """Staff gave the customer more days to send the parcel."""
+
+    return_id: int

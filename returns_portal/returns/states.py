@@ -244,11 +244,14 @@ def _replacement(rma: Return) -> Replacement | None:
 
 
 def _ship_by(rma: Return) -> date | None:
+    """The last day to send the parcel: the policy's, or the later day support gave."""
     days = return_policy(rma).ship_within_days
+    extended = rma.ship_by_extended_to
     if days is None:
-        return None
+        return extended
     zone = ZoneInfo(current_app.config["STORE_TIMEZONE"])
-    return rma.requested_at.astimezone(zone).date() + timedelta(days=days)
+    policy_day = rma.requested_at.astimezone(zone).date() + timedelta(days=days)
+    return max(policy_day, extended) if extended else policy_day
 
 
 def _last_scan(rma: Return) -> str | None:

@@ -74,6 +74,8 @@ TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
     ReturnStatus.RECEIVED: frozenset({ReturnStatus.INSPECTED}),
     ReturnStatus.INSPECTED: frozenset({ReturnStatus.RESOLVED, ReturnStatus.REJECTED}),
     ReturnStatus.RESOLVED: frozenset({ReturnStatus.CLOSED}),
+    # Support may take an expired return back as goodwill, with a new label.
+    ReturnStatus.EXPIRED: frozenset({ReturnStatus.AWAITING_SHIPMENT}),
 }
 
 
@@ -225,7 +227,7 @@ def can_cancel(rma: Return) -> bool:
     return ReturnStatus(rma.status) in CANCELLABLE and not replacement_shipped(rma)
 
 
-def cancel_return(rma: Return, actor: str = "customer") -> Return:
+def cancel_return(rma: Return, actor: str = "customer", reason: str | None = None) -> Return:
     """Cancel a return that has not shipped: void its label and release exchange stock."""
     if ReturnStatus(rma.status) not in CANCELLABLE:
         raise ReturnError(_l("This return is on its way and can no longer be cancelled."))
@@ -238,7 +240,7 @@ def cancel_return(rma: Return, actor: str = "customer") -> Return:
         void_return_label(rma)  # refused if the carrier already has the parcel
     except ShippingError as exc:
         raise ReturnError(str(exc)) from exc
-    transition(rma, ReturnStatus.CANCELLED, actor)  # releases the exchange stock
+    transition(rma, ReturnStatus.CANCELLED, actor, reason)  # releases the exchange stock
     events.commit()
     return rma
 
