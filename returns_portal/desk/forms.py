@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from returns_portal.desk.queries import LATE, SORTS
@@ -34,6 +38,11 @@ RESOLUTION_WORDS = {"refund": _l("Refund"), "store_credit": _l("Store credit"),
                     "exchange": _l("Exchange")}  # fmt: skip
 
 
+def any_of(labels: Mapping[Any, Any]) -> list[SelectChoice]:
+    """ "Any", then each choice with its words."""
+    return [SelectChoice("", _l("Any")), *(SelectChoice(str(k), v) for k, v in labels.items())]
+
+
 class SearchForm(FlaskForm):
     """Find returns (a GET form: it changes nothing, so it carries no CSRF token)."""
 
@@ -42,23 +51,26 @@ class SearchForm(FlaskForm):
 
     q = StringField(_l("RMA, order or tracking number, e-mail or name"),
                     validators=[Optional(), Length(max=320)])  # fmt: skip
-    status = SelectField(_l("Status"), validators=[Optional()],
-                         choices=[("", _l("Any")), *STATUS_WORDS.items()])  # fmt: skip
-    reason = SelectField(_l("Reason"), validators=[Optional()],
-                         choices=[("", _l("Any")), *REASON_LABELS.items()])  # fmt: skip
-    resolution = SelectField(_l("Resolution"), validators=[Optional()],
-                             choices=[("", _l("Any")), *RESOLUTION_WORDS.items()])  # fmt: skip
-    carrier = SelectField(_l("Carrier"), validators=[Optional()], choices=[("", _l("Any"))],
-                          validate_choice=False)  # fmt: skip
+    status = SelectField(_l("Status"), validators=[Optional()], choices=any_of(STATUS_WORDS))
+    reason = SelectField(_l("Reason"), validators=[Optional()], choices=any_of(REASON_LABELS))
+    resolution = SelectField(
+        _l("Resolution"), validators=[Optional()], choices=any_of(RESOLUTION_WORDS)
+    )
+    carrier = SelectField(
+        _l("Carrier"), validators=[Optional()], choices=any_of({}), validate_choice=False
+    )
     flagged = BooleanField(_l("Flagged only"))
     older_than_days = IntegerField(
         _l("Requested more than … days ago"),
         validators=[Optional(), NumberRange(min=0, max=3650)],
     )
-    late = SelectField(_l("Late"), validators=[Optional()],
-                       choices=[("", _l("Any")), *((k, LATE_WORDS[k]) for k in LATE)])  # fmt: skip
-    sort = SelectField(_l("Sort"), validators=[Optional()],
-                       choices=[(k, SORT_WORDS[k]) for k in SORTS])  # fmt: skip
+    late = SelectField(
+        _l("Late"), validators=[Optional()], choices=any_of({k: LATE_WORDS[k] for k in LATE})
+    )
+    sort = SelectField(
+        _l("Sort"), validators=[Optional()],
+        choices=[SelectChoice(k, SORT_WORDS[k]) for k in SORTS],
+    )  # fmt: skip
 
 
 class NoteForm(FlaskForm):

@@ -24,6 +24,7 @@ from returns_portal.desk.forms import (
     ActionForm,
     NoteForm,
     SearchForm,
+    any_of,
 )
 from returns_portal.desk.pages import changes, desk_return, mail_of, photo_keys
 from returns_portal.desk.queries import Filters, carriers_in_use, search_returns
@@ -89,7 +90,7 @@ def _return_or_404(number: str) -> Return:
 def index() -> str:
     """Find returns: search, filter, sort; the count of each status on top."""
     form = SearchForm(request.args)
-    form.carrier.choices = [("", _l("Any")), *((c, c) for c in carriers_in_use())]
+    form.carrier.choices = any_of({c: c for c in carriers_in_use()})
     valid = form.validate()
     data = form.data if valid else {}
     filters = Filters(
