@@ -14,8 +14,10 @@ Who may do what (admin may do everything):
 | void the label and issue a new one | support |
 | give more days to send the parcel | support |
 | accept an expired return late, as goodwill | support |
+| let the customer keep the items (returnless refund) | support |
 
-None of them moves money: refunds stay with finance's approval.
+None of them moves money: refunds stay with finance's approval (a returnless refund is
+proposed, never approved, here).
 """
 
 from __future__ import annotations
@@ -26,14 +28,18 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from returns_portal import policy
 from returns_portal.accounts.models import Role
 from returns_portal.audit.services import record_event
 from returns_portal.events import services as events
 from returns_portal.events.services import publish
 from returns_portal.extensions import db
+from returns_portal.receiving.services import return_policy, return_request
+from returns_portal.refunds.services import propose_settlement
+from returns_portal.refunds.snapshots import estimate_of
 from returns_portal.returns.events import ConfirmationResent, ShipByExtended
 from returns_portal.returns.models import Return, ReturnNote, ReturnStatus
-from returns_portal.returns.services import ReturnError, cancel_return, transition
+from returns_portal.returns.services import ReturnError, cancel_return, order_context, transition
 from returns_portal.returns.states import store_today
 from returns_portal.shipping.services import (
     ShippingError,
@@ -41,6 +47,7 @@ from returns_portal.shipping.services import (
     live_shipment,
     void_return_label,
 )
+from returns_portal.types import utcnow
 
 READERS = (Role.SUPPORT, Role.WAREHOUSE, Role.FINANCE)
 SUPPORT = (Role.SUPPORT,)
@@ -220,6 +227,52 @@ def accept_late(rma: Return, actor: Actor, until: date, reason: str) -> Return:
     publish(ConfirmationResent(return_id=rma.id))
     events.commit()
     return rma
+
+
+def keep_items(rma: Return, actor: Actor, reason: str) -> Return:
+    """Let the customer keep the items (not worth the postage, or a goodwill gesture): the
+    label is voided and the refund is proposed as if every item came back intact, for
+    finance to approve like any other."""
+    _allowed(actor, SUPPORT)
+    why = _reason(reason, _l("let the customer keep the items"))
+    if _status(rma) is not ReturnStatus.AWAITING_SHIPMENT:
+        raise DeskError(str(_l("Only a return waiting to be sent can become returnless.")))
+    try:
+        void_return_label(rma)
+    except ShippingError as exc:
+        raise DeskError(str(exc)) from exc
+    rma.returnless = True
+    record_event(actor.name, "return.returnless", "return", rma.number, after={"reason": why})
+    transition(rma, ReturnStatus.RECEIVED, actor.name, "kept by the customer")
+    evaluation = policy.evaluate(
+        order_context(rma.order).facts, return_request(rma), return_policy(rma), _kept(rma)
+    )
+    transition(rma, ReturnStatus.INSPECTED, actor.name, "kept by the customer")
+    refunds = propose_settlement(rma, evaluation.to_dict())
+    record_event(
+        actor.name, "refund.proposed", "return", rma.number,
+        after={"refunds": {r.key: {"method": r.method, "amount": r.amount} for r in refunds},
+               "returnless": True},
+    )  # fmt: skip
+    events.commit()  # no auto-approval: finance decides on money nobody has checked
+    return rma
+
+
+def _kept(rma: Return) -> policy.Inspection:
+    """The findings of a return whose items stay with the customer: all of it, intact (each
+    line's checklist answered yes), today."""
+    checklists = {d.line_id: d.checklist for d in estimate_of(rma.estimate).decisions}
+    return policy.Inspection(
+        received_at=utcnow(),
+        lines={
+            item.line.line_ref: policy.LineFindings(
+                line_id=item.line.line_ref,
+                received_qty=item.quantity,
+                answers={q.code: True for q in checklists.get(item.line.line_ref, [])},
+            )
+            for item in rma.items
+        },
+    )
 
 
 def notes_of(rma: Return) -> list[ReturnNote]:

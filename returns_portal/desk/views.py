@@ -71,6 +71,10 @@ ACTIONS: dict[str, Action] = {
     "accept-late": Action(_l("Accept this expired return as goodwill"), _l(
         "A new label is issued and the customer is e-mailed it, with the last day to send "
         "the parcel."), _l("Accept it late"), True, True, services.SUPPORT),
+    "keep": Action(_l("Let the customer keep the items"), _l(
+        "The label stops working; the refund is proposed as if everything came back intact "
+        "and waits for finance. The customer is e-mailed. This can't be undone."),
+        _l("Refund without the items"), True, False, services.SUPPORT),
 }  # fmt: skip
 
 
@@ -130,7 +134,7 @@ def _offered(rma: Return) -> list[tuple[str, Action]]:
     by_status = {
         "needs_review": ("approve", "reject", "cancel", "resend"),
         "requested": ("cancel",),
-        "awaiting_shipment": ("cancel", "resend", "reissue", "extend"),
+        "awaiting_shipment": ("cancel", "resend", "reissue", "extend", "keep"),
         "in_transit": ("resend",),
         "expired": ("accept-late",),
     }
@@ -184,8 +188,10 @@ def add_note(number: str) -> Response:
     return redirect(url_for("desk.detail", number=rma.number, _anchor="notes"))
 
 
-@bp.route("/<number>/<any(approve, reject, cancel, resend, reissue, extend, 'accept-late'):name>",
-          methods=["GET", "POST"])  # fmt: skip
+NAMES = "approve, reject, cancel, resend, reissue, extend, 'accept-late', keep"
+
+
+@bp.route(f"/<number>/<any({NAMES}):name>", methods=["GET", "POST"])
 @role_required(Role.SUPPORT)
 def act(number: str, name: str) -> str | Response | tuple[str, int]:
     """Ask for the action's reason (or day) and a confirmation; then do it."""
@@ -221,6 +227,8 @@ def _run(name: str, rma: Return, form: ActionForm) -> Any:
         return services.resend_confirmation(rma, actor)
     if name == "reissue":
         return services.reissue_label(rma, actor, reason)
+    if name == "keep":
+        return services.keep_items(rma, actor, reason)
     if until is None:
         raise services.DeskError(_("Choose the day."))
     if name == "extend":

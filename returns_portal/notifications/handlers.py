@@ -63,6 +63,8 @@ def mail_return_moved(return_id: int, status: str) -> None:
         return  # a return accepted at once: its confirmation mail says so
     if status == ReturnStatus.RESOLVED and not customer_state(rma).even:
         return  # money moved: the refund's own mail says how
+    if rma.returnless and status == ReturnStatus.INSPECTED:
+        kind = "returnless"  # nothing was sent or checked: the customer keeps the items
     _sent(services.send_update(rma, kind))
 
 

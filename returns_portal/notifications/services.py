@@ -51,6 +51,7 @@ SUBJECTS = {
     "overdue": _l("Your refund for return %(number)s is late"),
     "resent": _l("Your return %(number)s: your label and details again"),
     "extended": _l("More time to send your return %(number)s"),
+    "returnless": _l("Keep the items of your return %(number)s"),
 }
 
 

@@ -98,6 +98,7 @@ class CustomerState:
     reason: str  # why it was rejected, if it was
     items: list[ItemFact]
     exchange_only: bool  # every item is exchanged: the mails never speak of a refund
+    returnless: bool  # the customer keeps the items (refunded without sending them back)
     replacement: Replacement | None
 
     @property
@@ -148,6 +149,7 @@ def customer_state(rma: Return) -> CustomerState:
         reason=(rma.status_reason or "") if rma.status == ReturnStatus.REJECTED else "",
         items=items,
         exchange_only=exchange_only,
+        returnless=rma.returnless,
         replacement=_replacement(rma) if exchanged else None,
     )
     return replace(state, row=_row(rma, state))

@@ -322,3 +322,29 @@ def test_an_expired_return_is_accepted_late_with_a_new_label(shop):
     db.session.refresh(rma)
     assert rma.status == ReturnStatus.AWAITING_SHIPMENT and live_shipment(rma) is not None
     assert f"{rma.number}-label.pdf" in attachments(mails_about(shop, rma)[-1])
+
+
+def test_keeping_the_items_proposes_the_refund_for_finance_and_tells_the_customer(shop):
+    from returns_portal.refunds.models import Refund, RefundStatus
+    from tests.returns.test_states import page_of
+
+    rma = open_portal_return()
+    staff = signed_in(shop, Role.SUPPORT)
+    assert act(staff, rma, "keep", reason="").status_code == 422  # a reason is needed
+    answer = act(staff, rma, "keep", reason="Not worth the postage.")
+    assert answer.status_code == 302
+    db.session.expire_all()
+    rma = db.session.get(Return, rma.id)
+    assert rma.status == ReturnStatus.INSPECTED and rma.returnless
+    assert live_shipment(rma) is None  # the label no longer works
+    (refund,) = db.session.scalars(select(Refund).where(Refund.return_id == rma.id))
+    assert refund.status == RefundStatus.PROPOSED  # never approved by support
+    # As if both shirts came back intact: what the customer was told at confirmation.
+    assert refund.amount == rma.estimate["refund"]["total"] > 0
+    mail = mails_about(shop, rma)[-1]
+    assert "Keep the items of your return" in mail["Subject"]
+    assert "please keep them" in body(mail)
+    assert "received your parcel" not in " ".join(body(m) for m in mails_about(shop, rma))
+    page = page_of(shop, rma)
+    assert "No need to send it back: refund waiting for approval" in page
+    assert "Received at our warehouse" not in page
