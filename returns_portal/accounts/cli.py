@@ -93,11 +93,11 @@ def list_users() -> None:
     if not users:
         click.echo("No staff users yet. Create one with: flask users create EMAIL --role admin")
         return
-    now = utcnow()
+    locks_of = services.locks_by_user(users, now=utcnow())
     for user in users:
         if not user.active:
             state = "deactivated"
-        elif locks := services.active_locks(user.email, now=now):
+        elif locks := locks_of[user.id]:
             until = max(lock.locked_until for lock in locks if lock.locked_until is not None)
             places = "address" if len(locks) == 1 else "addresses"
             state = f"locked until {until.isoformat(timespec='minutes')} at {len(locks)} {places}"

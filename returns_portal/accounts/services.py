@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -30,7 +31,8 @@ PASSWORD_METHOD = "scrypt"  # werkzeug's default, named so an upgrade cannot wea
 
 
 class AccountError(Exception):
-    """A staff account change that cannot be made."""
+    """A staff account change that cannot be made; the message is translated where it is read
+    (English on the command line)."""
 
 
 class LoginFailed(Exception):
@@ -53,9 +55,16 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _hash(password: str) -> str:
+def check_password(password: str) -> None:
+    """Raise AccountError unless `password` is one a staff user may have."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(
+            _l("A password needs at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
+        )
+
+
+def _hash(password: str) -> str:
+    check_password(password)
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
@@ -78,7 +87,7 @@ def get_user(email: str) -> User:
     """Return the staff user with this email, or raise AccountError."""
     user = find_user(email)
     if user is None:
-        raise AccountError(f"No staff user with email {normalise_email(email)}.")
+        raise AccountError(_l("No staff user with email %(email)s.", email=normalise_email(email)))
     return user
 
 
@@ -88,23 +97,35 @@ def check_role(role: Role | str) -> Role:
         return Role(role)
     except ValueError:
         choices = ", ".join(r.value for r in Role)
-        raise AccountError(f"Unknown role {role!r}: choose one of {choices}.") from None
+        raise AccountError(
+            _l(
+                "Unknown role %(role)s: choose one of %(choices)s.",
+                role=repr(role),
+                choices=choices,
+            )
+        ) from None
+
+
+def check_email(email: str) -> str:
+    """Return the email as it is stored, or raise AccountError if it is not an email address."""
+    email = normalise_email(email)
+    local, _at, domain = email.partition("@")
+    if not local or not domain or len(email) > 320 or any(c.isspace() for c in email):
+        raise AccountError(_l("%(email)s is not an email address.", email=repr(email)))
+    return email
 
 
 def create_user(
     email: str, password: str, role: Role | str, name: str = "", actor: str = "cli"
 ) -> User:
     """Create an active staff user with a hashed password and one role."""
-    email = normalise_email(email)
-    local, _at, domain = email.partition("@")
-    if not local or not domain or len(email) > 320 or any(c.isspace() for c in email):
-        raise AccountError(f"{email!r} is not an email address.")
+    email = check_email(email)
     checked_role = check_role(role)
     name = name.strip()
     if len(name) > 200:
-        raise AccountError("A name can have at most 200 characters.")
+        raise AccountError(_l("A name can have at most %(num)d characters.", num=200))
     if find_user(email) is not None:
-        raise AccountError(f"A staff user with email {email} already exists.")
+        raise AccountError(_l("A staff user with email %(email)s already exists.", email=email))
     user = User(
         email=email,
         name=name,
@@ -117,7 +138,9 @@ def create_user(
         db.session.flush()
     except IntegrityError:  # created by someone else since we looked
         db.session.rollback()
-        raise AccountError(f"A staff user with email {email} already exists.") from None
+        raise AccountError(
+            _l("A staff user with email %(email)s already exists.", email=email)
+        ) from None
     record_event(
         actor,
         "user.created",
@@ -138,11 +161,78 @@ def set_password(email: str, password: str, actor: str = "cli") -> User:
     return user
 
 
+def user_by_id(user_id: int) -> User:
+    """Return the staff user with this id, or raise AccountError."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AccountError(_l("No staff user with id %(id)d.", id=user_id))
+    return user
+
+
+def _keep_an_admin(user: User) -> None:
+    """Refuse to take the last active admin away: nobody could then manage staff in the browser.
+
+    The other active admins' rows are locked until the commit, so two admins demoting each
+    other at the same moment cannot both succeed.
+    """
+    if user.role != Role.ADMIN or not user.active:
+        return
+    others = db.session.scalars(
+        select(User.id)
+        .where(User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)
+        .with_for_update()
+    ).all()
+    if not others:
+        raise AccountError(
+            _l(
+                "%(email)s is the last active admin: make another staff user an admin first.",
+                email=user.email,
+            )
+        )
+
+
+def change_role(email: str, role: Role | str, actor: str = "cli") -> User:
+    """Give the staff user another role; the last active admin keeps theirs."""
+    user = get_user(email)
+    checked = check_role(role)
+    if user.role == checked.value:
+        raise AccountError(_l("%(email)s already has that role.", email=user.email))
+    if checked != Role.ADMIN:
+        _keep_an_admin(user)
+    before = user.role
+    user.role = checked.value
+    record_event(
+        actor,
+        "user.role_changed",
+        "user",
+        user.id,
+        before={"role": before},
+        after={"role": user.role},
+    )
+    db.session.commit()
+    return user
+
+
+def reactivate_user(email: str, actor: str = "cli") -> User:
+    """Let a deactivated staff user sign in again, with the role and password they had."""
+    user = get_user(email)
+    if user.active:
+        raise AccountError(_l("%(email)s is already active.", email=user.email))
+    user.active = True
+    record_event(actor, "user.reactivated", "user", user.id, before={"active": False})
+    db.session.commit()
+    return user
+
+
 def deactivate_user(email: str, actor: str = "cli") -> User:
-    """Stop the staff user from signing in; their open sessions end on their next request."""
+    """Stop the staff user from signing in; their open sessions end on their next request.
+
+    The last active admin can't be deactivated.
+    """
     user = get_user(email)
     if not user.active:
-        raise AccountError(f"{user.email} is already deactivated.")
+        raise AccountError(_l("%(email)s is already deactivated.", email=user.email))
+    _keep_an_admin(user)
     user.active = False
     record_event(actor, "user.deactivated", "user", user.id, before={"active": True})
     db.session.commit()
@@ -162,7 +252,7 @@ def unlock_user(email: str, actor: str = "cli", now: datetime | None = None) -> 
     )
     counted = [r for r in rows if r.failures and r.last_failed_at >= now - FORGET_FAILURES]
     if not counted:
-        raise AccountError(f"{user.email} is not locked.")
+        raise AccountError(_l("%(email)s is not locked.", email=user.email))
     before = {
         "failed_logins": sum(r.failures for r in counted),
         "locked_at": [r.address for r in counted if r.locked_until and r.locked_until > now],
@@ -189,6 +279,23 @@ def active_locks(email: str, now: datetime | None = None) -> list[LoginThrottle]
 def list_users() -> list[User]:
     """Return every staff user, by email."""
     return list(db.session.scalars(select(User).order_by(User.email)))
+
+
+def locks_by_user(users: list[User], now: datetime | None = None) -> dict[int, list[LoginThrottle]]:
+    """Return the lockouts that hold now for each of `users` (by user id), in one query."""
+    now = now or utcnow()
+    keys = {_email_key(user.email): user.id for user in users}
+    found: dict[int, list[LoginThrottle]] = {user.id: [] for user in users}
+    if not keys:
+        return found
+    query = (
+        select(LoginThrottle)
+        .where(LoginThrottle.email_key.in_(keys), LoginThrottle.locked_until > now)
+        .order_by(LoginThrottle.address)
+    )
+    for lock in db.session.scalars(query):
+        found[keys[lock.email_key]].append(lock)
+    return found
 
 
 def authenticate(

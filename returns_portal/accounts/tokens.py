@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from returns_portal.accounts.models import ApiToken
@@ -13,10 +14,11 @@ from returns_portal.extensions import db
 from returns_portal.types import utcnow
 
 TOKEN_PREFIX = "rp_"
+MAX_NAME_LENGTH = 100  # ApiToken.name
 
 
 class TokenError(Exception):
-    """An API token operation that cannot be done."""
+    """An API token operation that cannot be done; the message is translated where it is read."""
 
 
 def _digest(raw: str) -> str:
@@ -27,7 +29,11 @@ def create_api_token(name: str, actor: str = "cli") -> tuple[str, ApiToken]:
     """Create a bearer token; return the secret (shown once) and its stored record."""
     name = name.strip()
     if not name:
-        raise TokenError("A token needs a name, e.g. the shop that will use it.")
+        raise TokenError(_l("A token needs a name, e.g. the shop that will use it."))
+    if len(name) > MAX_NAME_LENGTH:
+        raise TokenError(
+            _l("A token name can have at most %(num)d characters.", num=MAX_NAME_LENGTH)
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, prefix=raw[:10], token_hash=_digest(raw))
     db.session.add(token)
@@ -38,12 +44,13 @@ def create_api_token(name: str, actor: str = "cli") -> tuple[str, ApiToken]:
 
 
 def revoke_api_token(token_id: int, actor: str = "cli") -> ApiToken:
-    """Revoke a token so it no longer authenticates."""
-    token = db.session.get(ApiToken, token_id)
+    """Revoke a token so it no longer authenticates; a token is revoked once."""
+    # Locked until the commit: of two admins revoking at once, the second is told it is done.
+    token = db.session.get(ApiToken, token_id, with_for_update=True)
     if token is None:
-        raise TokenError(f"No API token with id {token_id}.")
+        raise TokenError(_l("No API token with id %(id)d.", id=token_id))
     if token.revoked_at is not None:
-        raise TokenError(f"API token {token_id} is already revoked.")
+        raise TokenError(_l("API token %(id)d is already revoked.", id=token_id))
     token.revoked_at = utcnow()
     record_event(actor, "api_token.revoked", "api_token", token.id)
     db.session.commit()
@@ -58,6 +65,11 @@ def authenticate_token(raw: str) -> ApiToken | None:
     if token is None or token.revoked_at is not None:
         return None
     return token
+
+
+def get_api_token(token_id: int) -> ApiToken | None:
+    """Return the token with this id (live or revoked), or None."""
+    return db.session.get(ApiToken, token_id)
 
 
 def list_api_tokens() -> list[ApiToken]:
