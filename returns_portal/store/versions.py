@@ -85,25 +85,20 @@ class VersionPage:
     pages: int
 
 
-def _leaves(document: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    # An object is compared key by key; anything else (lists included) as one value.
-    if isinstance(document, Mapping) and document:
-        for key, value in document.items():
-            yield from _leaves(value, f"{prefix}.{key}" if prefix else str(key))
-    elif prefix:
-        yield prefix, document
+def _changes(before: Any, after: Any, path: str) -> Iterator[Change]:
+    # Objects are compared key by key, in key order (PostgreSQL's jsonb keeps no other);
+    # anything else (a list, a value, an object that replaces a value) as one value.
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        for key in sorted({*before, *after}, key=str):
+            inner = f"{path}.{key}" if path else str(key)
+            yield from _changes(before.get(key, MISSING), after.get(key, MISSING), inner)
+    elif before != after:
+        yield Change(path, before, after)
 
 
 def diff_documents(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Change, ...]:
-    """Return every key whose value differs between two documents, in `after`'s order."""
-    old, new = dict(_leaves(before)), dict(_leaves(after))
-    changes = [
-        Change(path, old.get(path, MISSING), value)
-        for path, value in new.items()
-        if path not in old or old[path] != value
-    ]
-    changes += [Change(path, value, MISSING) for path, value in old.items() if path not in new]
-    return tuple(changes)
+    """Return every key whose value differs between two documents, sorted by key."""
+    return tuple(_changes(before, after, ""))
 
 
 def show_value(value: Any) -> str:
