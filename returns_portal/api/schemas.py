@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from returns_portal.inputs import INT32_MAX
+from returns_portal.policy.abuse import RULES as ABUSE_RULES
 from returns_portal.policy.facts import Resolution, ReturnMethod, ReturnReason
 from returns_portal.policy.packs import PACKS
 
@@ -146,6 +147,20 @@ class RefundOut(_Answer):
     reasons: list[ReasonOut]
 
 
+class AbuseFlagOut(_Answer):
+    """An abuse rule that fired: it sends the return to a person, never refuses it."""
+
+    code: str = Field(
+        description="The rule, as named under `abuse` in the policy document.",
+        json_schema_extra={"enum": [*ABUSE_RULES]},
+    )
+    thresholds: dict[str, Any] = Field(
+        description='The rule\'s thresholds, e.g. {"max_returns": 5, "within_days": 90}.'
+    )
+    figures: dict[str, Any] = Field(description='The customer\'s figures, e.g. {"returns": 6}.')
+    reason: ReasonOut = Field(description="The sentence that says both.")
+
+
 class EvaluationOut(_Answer):
     """Per-line decisions and the refund breakdown. Amounts are minor units."""
 
@@ -154,7 +169,10 @@ class EvaluationOut(_Answer):
     policy_digest: str
     pack: str = Field(json_schema_extra={"enum": [*sorted(PACKS)]})
     needs_review: bool
-    reasons: list[ReasonOut]
+    reasons: list[ReasonOut] = Field(
+        description="Why a person must look at the return (each fired abuse rule's too)."
+    )
+    abuse: list[AbuseFlagOut] = Field(description="The abuse rules that fired, with figures.")
     decisions: list[DecisionOut]
     refund: RefundOut
 

@@ -4,6 +4,14 @@ Imports nothing from Flask, SQLAlchemy or the rest of the portal: it takes datac
 returns decisions, so it can be tested and reasoned about on its own.
 """
 
+from returns_portal.policy.abuse import (
+    AbuseFlag,
+    AbuseRules,
+    abuse_flags,
+    address_line,
+    normalise_address,
+    normalise_email,
+)
 from returns_portal.policy.calendars import add_months, end_of_day, local_date, roll_to_working_day
 from returns_portal.policy.document import (
     Fee,
@@ -26,6 +34,7 @@ from returns_portal.policy.explain import format_evaluation
 from returns_portal.policy.facts import (
     FAULT_REASONS,
     ConfirmationExclusion,
+    CustomerHistory,
     Inspection,
     LineFindings,
     OrderFacts,
@@ -48,6 +57,7 @@ from returns_portal.policy.money import (
     unit_share,
 )
 from returns_portal.policy.packs import (
+    CLAIM_CHECKS,
     CN_7DAY,
     DEFAULT_PACK,
     EU_14DAY,
@@ -61,14 +71,18 @@ from returns_portal.policy.parse import parse_inspection, parse_request, validat
 from returns_portal.policy.reasons import N_, Param, Reason
 
 __all__ = [
+    "CLAIM_CHECKS",
     "CN_7DAY",
     "DEFAULT_PACK",
     "EU_14DAY",
     "FAULT_REASONS",
     "N_",
     "PACKS",
+    "AbuseFlag",
+    "AbuseRules",
     "ChecklistQuestion",
     "ConfirmationExclusion",
+    "CustomerHistory",
     "Deduction",
     "Evaluation",
     "Fee",
@@ -95,7 +109,9 @@ __all__ = [
     "ReturnReason",
     "ReturnRequest",
     "Violation",
+    "abuse_flags",
     "add_months",
+    "address_line",
     "allocate",
     "checklist",
     "decide_lines",
@@ -109,6 +125,8 @@ __all__ = [
     "load_policy",
     "local_date",
     "minor_digits",
+    "normalise_address",
+    "normalise_email",
     "order_discount_share",
     "parse_inspection",
     "parse_request",

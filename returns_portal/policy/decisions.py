@@ -395,7 +395,7 @@ def decide_line(
         allowed_methods=policy.methods,
         photos_required_for=photos,
         reasons=tuple(said),
-        checklist=line_checklist(pack, line.product),
+        checklist=line_checklist(pack, line.product, return_reason),
         allowed_reasons=allowed_reasons,
     )
 

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from returns_portal.policy import reasons as r
+from returns_portal.policy.abuse import AbuseFlag, abuse_flags
 from returns_portal.policy.calendars import local_date
 from returns_portal.policy.decisions import (
     LineDecision,
@@ -128,7 +129,8 @@ class Evaluation:
     decisions: tuple[LineDecision, ...]
     refund: RefundBreakdown
     needs_review: bool
-    reasons: tuple[Reason, ...]
+    reasons: tuple[Reason, ...]  # why a person must look at it (each fired rule's too)
+    abuse: tuple[AbuseFlag, ...] = ()  # the abuse rules that fired, with their figures
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable form with stable key order and ISO dates."""
@@ -139,6 +141,7 @@ class Evaluation:
             "pack": self.pack,
             "needs_review": self.needs_review,
             "reasons": [x.to_dict() for x in self.reasons],
+            "abuse": [flag.to_dict() for flag in self.abuse],
             "decisions": [d.to_dict() for d in self.decisions],
             "refund": self.refund.to_dict(),
         }
@@ -494,22 +497,11 @@ def _refund_due(ret: _Return) -> tuple[date | None, list[Reason]]:
 
 def _review(ret: _Return) -> list[Reason]:
     """Return why a person must look at this return, if anyone must."""
-    policy, order = ret.policy, ret.order
+    policy = ret.policy
     said: list[Reason] = []
     if ret.request.method not in policy.methods:
         said.append(
             reason("method_not_allowed", r.METHOD_NOT_ALLOWED, method=ret.request.method.value)
-        )
-    limit = policy.abuse_max_returns
-    # RULES.md: more than N returns in the look-back period; this one would be number N+1.
-    if limit is not None and order.customer_recent_returns >= limit:
-        said.append(
-            reason(
-                "abuse_review",
-                r.ABUSE_REVIEW,
-                count=order.customer_recent_returns,
-                days=policy.abuse_within_days,
-            )
         )
     return said
 
@@ -553,7 +545,9 @@ def evaluate(
     if any(o.refund.quantity for o in outcomes):
         due_by, said = _refund_due(ret)
         notes.extend(said)
-    review = _review(ret)
+    # RULES.md "abuse limits": a fired rule sends the return to a person, never refuses it.
+    flags = tuple(abuse_flags(policy.abuse, order, request, inspection))
+    review = [*_review(ret), *(flag.reason for flag in flags)]
 
     refund = RefundBreakdown(
         currency=order.currency,
@@ -575,4 +569,5 @@ def evaluate(
         refund=refund,
         needs_review=bool(review),
         reasons=tuple(review),
+        abuse=flags,
     )

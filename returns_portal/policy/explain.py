@@ -86,5 +86,12 @@ def format_evaluation(ev: Evaluation, tz: str) -> str:
         out.extend(f"  - {item.text}" for item in notes)
     if ev.needs_review or ev.reasons:
         out += ["", "Review" if ev.needs_review else "Notes"]
-        out.extend(f"  - {item.text}" for item in ev.reasons)
+        # A fired abuse rule is named by its code, so the merchant can find it in the policy.
+        rules = {id(flag.reason): flag.code for flag in ev.abuse}
+        out.extend(
+            f"  - abuse rule {rules[id(item)]}: {item.text}"
+            if id(item) in rules
+            else f"  - {item.text}"
+            for item in ev.reasons
+        )
     return "\n".join(out) + "\n"

@@ -133,6 +133,33 @@ class Parcel:
 
 
 @dataclass(frozen=True)
+class CustomerHistory:
+    """What the abuse rules count about the customer, gathered by the app for the policy's
+    look-back periods (docs/policy.md "abuse").
+
+    Every count leaves out the return being decided (the rules add it themselves), and
+    cancelled, rejected and expired returns gave nothing back, so they count nowhere except in
+    `refuted_claims`: a claim the inspection refuted stays refuted whatever became of its
+    return. Money is minor units of `currency`.
+    """
+
+    email: str = ""
+    address: str = ""  # street lines and postal code on one line (abuse.address_line)
+    returns: int = 0  # earlier live returns in the returns_in_period look-back
+    returned_value: int = 0  # their goods' value in the value_in_period look-back
+    other_orders: int = 0  # the customer's orders besides this one
+    other_orders_returned: int = 0  # of those, orders with a live return
+    refuted_claims: int = 0  # claims refuted at inspection in the refuted_claims look-back
+    currency: str | None = None  # the store's, which value thresholds are in; None: the order's
+
+    def __post_init__(self) -> None:
+        for name in ("returns", "returned_value", "other_orders", "refuted_claims"):
+            _require_non_negative(getattr(self, name), f"customer.{name}")
+        if not 0 <= self.other_orders_returned <= self.other_orders:
+            raise ValueError("customer.other_orders_returned must be within other_orders")
+
+
+@dataclass(frozen=True)
 class OrderFacts:
     """The order as sold and delivered."""
 
@@ -147,7 +174,7 @@ class OrderFacts:
     free_shipping_threshold: int | None = None  # shipped free because net goods >= threshold
     withdrawal_info_given: bool = True  # EU: False extends the window by 12 months
     return_costs_disclosed: bool = True  # EU: False makes the shop bear the return cost
-    customer_recent_returns: int = 0  # returns by this customer in the abuse look-back period
+    customer: CustomerHistory = field(default_factory=CustomerHistory)  # for abuse rules
 
     def __post_init__(self) -> None:
         require_aware(self.placed_at, "placed_at")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from returns_portal.policy import reasons as r
 from returns_portal.policy.calendars import roll_to_working_day
-from returns_portal.policy.facts import Product
+from returns_portal.policy.facts import Product, ReturnReason
 from returns_portal.policy.reasons import N_, Reason, reason
 
 CN_7DAY = "cn-7day"
@@ -111,6 +111,23 @@ Q_GIFTS_RETURNED = ChecklistQuestion(
     "gifts_returned", N_("All free gifts that came with it were returned."), breaks_intact=False
 )
 Q_SEAL_INTACT = ChecklistQuestion("seal_intact", N_("The seal is unbroken."))
+# A "wrong item" or "not as described" claim is checked too: "no" refutes it (the item is
+# the one ordered, as described). It decides no refund (a fault claim is not held to the
+# condition check); the abuse rule `refuted_claims` counts the refuted ones.
+Q_WRONG_ITEM_CONFIRMED = ChecklistQuestion(
+    "wrong_item_confirmed",
+    N_("The item is not the one that was ordered, as the customer reported."),
+    breaks_intact=False,
+)
+Q_NOT_AS_DESCRIBED_CONFIRMED = ChecklistQuestion(
+    "not_as_described_confirmed",
+    N_("The item differs from its description, as the customer reported."),
+    breaks_intact=False,
+)
+CLAIM_CHECKS: dict[ReturnReason, ChecklistQuestion] = {
+    ReturnReason.WRONG_ITEM: Q_WRONG_ITEM_CONFIRMED,
+    ReturnReason.NOT_AS_DESCRIBED: Q_NOT_AS_DESCRIBED_CONFIRMED,
+}
 
 ALL_QUESTIONS: tuple[ChecklistQuestion, ...] = (
     Q_NOT_USED_BEYOND_TRIAL,
@@ -123,6 +140,8 @@ ALL_QUESTIONS: tuple[ChecklistQuestion, ...] = (
     Q_ACCESSORIES_COMPLETE,
     Q_GIFTS_RETURNED,
     Q_SEAL_INTACT,
+    Q_WRONG_ITEM_CONFIRMED,
+    Q_NOT_AS_DESCRIBED_CONFIRMED,
 )
 QUESTION_CODES = frozenset(q.code for q in ALL_QUESTIONS)
 
@@ -156,17 +175,22 @@ def checklist(category: str) -> tuple[ChecklistQuestion, ...]:
     return (*specific, Q_ACCESSORIES_COMPLETE, Q_GIFTS_RETURNED)
 
 
-def line_checklist(pack: Pack, product: Product) -> tuple[ChecklistQuestion, ...]:
-    """Return the questions the warehouse must answer for `product` under `pack`."""
+def line_checklist(
+    pack: Pack, product: Product, return_reason: ReturnReason | str | None = None
+) -> tuple[ChecklistQuestion, ...]:
+    """Return the questions the warehouse must answer for `product` under `pack`, with the
+    check of the customer's claim when `return_reason` is one the inspection can refute."""
+    claim = CLAIM_CHECKS.get(ReturnReason(return_reason)) if return_reason else None
+    claimed = (claim,) if claim is not None else ()
     if pack.code == CN_7DAY:
         questions = checklist(product.category)
         if product.sealed_media:
             questions = (*questions, Q_SEAL_INTACT)
-        return questions
+        return (*questions, *claimed)
     # eu-14day has no "intact" condition (diminished value instead); only the seal matters.
     if product.sealed_media or product.hygiene_sealed:
-        return (Q_SEAL_INTACT,)
-    return ()
+        return (Q_SEAL_INTACT, *claimed)
+    return claimed
 
 
 @dataclass(frozen=True)

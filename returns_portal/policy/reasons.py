@@ -48,7 +48,7 @@ class Reason:
         return {
             "code": self.code,
             "message": self.message,
-            "params": {k: _to_json(v) for k, v in sorted(self.params.items())},
+            "params": {k: param_to_json(v) for k, v in sorted(self.params.items())},
             "text": self.text,
         }
 
@@ -57,7 +57,9 @@ class Reason:
         """Rebuild a stored reason. Rows written before params were typed hold display
         strings ("CNY 12.00", "2026-12-01"): those are read back as money and days."""
         raw = data.get("params") or {}
-        params = {str(k): _from_json(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
+        params = (
+            {str(k): param_from_json(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
+        )
         return cls(
             code=str(data.get("code", "")),
             message=str(data.get("message", "")),
@@ -69,7 +71,8 @@ def _english(value: Param) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _to_json(value: Param) -> object:
+def param_to_json(value: Param) -> object:
+    """Return a param as JSON: money as {"amount", "currency"}, a day as {"date"}."""
     if isinstance(value, Money):
         return {"amount": value.amount, "currency": value.currency}
     if isinstance(value, date):
@@ -77,7 +80,9 @@ def _to_json(value: Param) -> object:
     return value
 
 
-def _from_json(value: object) -> Param:
+def param_from_json(value: object) -> Param:
+    """Read a stored param back (display strings of rows written before params were typed
+    included)."""
     if isinstance(value, Mapping):
         if "date" in value:
             return date.fromisoformat(str(value["date"]))
@@ -207,9 +212,40 @@ DIMINISHED_VALUE = N_(
     "Handling beyond what was needed to check the item reduced its value by {amount}."
 )
 STORE_CREDIT_BONUS = N_("Choosing store credit adds a bonus of {amount}.")
+# Written by the only abuse rule before the rule set; stored returns still hold it.
 ABUSE_REVIEW = N_(
     "This customer made {count} returns in the last {days} days, so a person will review "
     "this return."
+)
+# The abuse rules (abuse.py): each says the rule's thresholds and the customer's figures.
+ABUSE_RETURNS_IN_PERIOD = N_(
+    "With this one the customer has made {returns} returns in the last {within_days} days, "
+    "more than the {max_returns} the shop allows before a person checks the return."
+)
+ABUSE_SHARE_RETURNED = N_(
+    "The customer has returned items from {returned_orders} of their {orders} orders "
+    "({percent}%), more than the {max_percent}% the shop allows once a customer has "
+    "{min_orders} orders, so a person checks the return."
+)
+ABUSE_VALUE_IN_PERIOD = N_(
+    "With this one the customer's returns in the last {within_days} days are worth {value}, "
+    "more than the {max_value} the shop allows before a person checks the return."
+)
+ABUSE_REFUTED_CLAIMS = N_(
+    '{refuted} of the customer\'s "wrong item" or "not as described" claims in the last '
+    "{within_days} days were refuted at inspection, more than the {max_refuted} the shop "
+    "allows before a person checks the return."
+)
+ABUSE_HIGH_VALUE_LINE = N_(
+    "The returned {sku} ({line_id}) is worth {value}, more than {above}, so a person checks "
+    "the return."
+)
+ABUSE_BLOCKLISTED_EMAIL = N_(
+    "The customer's e-mail address {email} is on the shop's blocklist, so a person checks "
+    "the return."
+)
+ABUSE_BLOCKLISTED_ADDRESS = N_(
+    "The customer's address {address} is on the shop's blocklist, so a person checks the return."
 )
 WITHDRAWAL_INFO_MISSING_EXTENSION = N_(
     "You were not told about the right of withdrawal, so the period is extended by 12 months, "

@@ -6,21 +6,25 @@ models instead of dict lookups. `schema_version` says how a row was written:
 
 1. before this version: reason params were display strings ("CNY 12.00", "2026-12-01"),
    and a breakdown written before settlements were split has no `settlement`;
-2. reason params typed (money as {amount, currency}, a day as {date}).
+2. reason params typed (money as {amount, currency}, a day as {date});
+3. the evaluation lists the abuse rules that fired (`abuse`); an older row's one rule is
+   read from its review reason.
 
 Old rows are read as they are (reasons through `Reason.from_dict`); nothing is rewritten.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from returns_portal.policy import Deduction, Reason
+from returns_portal.policy import Deduction, Param, Reason
+from returns_portal.policy.reasons import param_from_json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class _Snapshot(BaseModel):
@@ -98,8 +102,65 @@ class SettlementSnapshot(_Snapshot):
     exchange_prices: dict[str, int] = Field(default_factory=dict)
 
 
+def _typed(params: Any) -> dict[str, Param]:
+    if not isinstance(params, Mapping):
+        return {}
+    return {str(k): param_from_json(v) for k, v in params.items()}
+
+
+class AbuseFlagSnapshot(_Snapshot):
+    """An abuse rule that fired (policy/abuse.py): its code, the rule's thresholds, the
+    customer's figures (typed: counts as int, money as Money), and `why`, the sentence to
+    show with the `explain` filter: `{{ explain(flag.why) }}`."""
+
+    code: str = ""  # the rule: returns_in_period, share_returned, value_in_period, ...
+    thresholds: dict[str, Any] = Field(default_factory=dict)
+    figures: dict[str, Any] = Field(default_factory=dict)
+    reason: ReasonSnapshot = Field(default_factory=ReasonSnapshot)
+
+    @field_validator("thresholds", "figures", mode="before")
+    @classmethod
+    def _typed_params(cls, value: Any) -> dict[str, Param]:
+        return _typed(value)
+
+    @property
+    def why(self) -> Reason:
+        """The rule's sentence with its figures, for `explain()` in the reader's language."""
+        return self.reason.reason()
+
+    @property
+    def params(self) -> dict[str, Param]:
+        """The thresholds and the figures together."""
+        return {**self.thresholds, **self.figures}
+
+
+# The only abuse rule before the rule set wrote a review reason and no `abuse` list.
+LEGACY_ABUSE_CODE = "abuse_review"
+
+
+def _legacy_abuse(reasons: Any) -> list[dict[str, Any]]:
+    flags = []
+    for item in reasons if isinstance(reasons, list) else []:
+        if isinstance(item, Mapping) and item.get("code") == LEGACY_ABUSE_CODE:
+            raw = item.get("params")
+            params: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+            days, count = params.get("days"), params.get("count")
+            flags.append(
+                {
+                    "code": "returns_in_period",
+                    "thresholds": {} if days is None else {"within_days": days},
+                    "figures": {} if count is None else {"earlier_returns": count},
+                    "reason": item,
+                }
+            )
+    return flags
+
+
 class EstimateSnapshot(_Snapshot):
-    """A return's stored evaluation."""
+    """A return's stored evaluation.
+
+    `abuse` lists the abuse rules that fired; a row written before the rule set has its one
+    rule read from its review reason (code `abuse_review`)."""
 
     schema_version: int = 1
     order_number: str = ""
@@ -108,8 +169,16 @@ class EstimateSnapshot(_Snapshot):
     pack: str | None = None  # None: not decided by the policy (e.g. a provider's refund)
     needs_review: bool = False
     reasons: list[ReasonSnapshot] = Field(default_factory=list)
+    abuse: list[AbuseFlagSnapshot] = Field(default_factory=list)
     decisions: list[DecisionSnapshot] = Field(default_factory=list)
     refund: RefundSnapshot = Field(default_factory=RefundSnapshot)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _abuse_of_old_rows(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "abuse" not in data:
+            return {**data, "abuse": _legacy_abuse(data.get("reasons"))}
+        return data
 
     def reason_codes(self) -> set[str]:
         """Every reason code of every line decision."""

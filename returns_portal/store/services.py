@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 
 from returns_portal import policy
 from returns_portal.audit.services import record_event
 from returns_portal.extensions import db
-from returns_portal.orders.models import Order
+from returns_portal.orders.models import Order, OrderLine
 from returns_portal.orders.schemas import OrderIn
 from returns_portal.orders.services import OrderInvalid, load_order, order_to_dict, parse_order
 from returns_portal.policy.document import PolicyDocumentIn
 from returns_portal.policy.parse import InspectionIn, ReturnRequestIn
 from returns_portal.policy.validation import Moment, read
+from returns_portal.receiving.models import Inspection, InspectionItem
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.store.models import PolicyVersion, StoreSettings
 from returns_portal.types import utcnow
@@ -113,7 +115,9 @@ def save_policy(document: Mapping[str, Any], actor: str = "cli") -> PolicyVersio
     return version
 
 
-def order_facts(order: OrderIn, recent_returns: int = 0) -> policy.OrderFacts:
+def order_facts(
+    order: OrderIn, customer: policy.CustomerHistory | None = None
+) -> policy.OrderFacts:
     """Turn an order document into the facts the policy engine decides on."""
     lines = tuple(
         policy.OrderLine(
@@ -160,7 +164,7 @@ def order_facts(order: OrderIn, recent_returns: int = 0) -> policy.OrderFacts:
         free_shipping_threshold=order.free_shipping_threshold,
         withdrawal_info_given=order.withdrawal_info_given,
         return_costs_disclosed=order.return_costs_disclosed,
-        customer_recent_returns=recent_returns,
+        customer=customer or policy.CustomerHistory(),
     )
 
 
@@ -183,14 +187,128 @@ def returned_units(order: Order, before: Return | None = None) -> dict[str, int]
 
 
 def recent_returns(email: str, days: int) -> int:
-    """Count this customer's returns opened in the last `days` days."""
+    """Count this customer's live returns opened in the last `days` days."""
     since = utcnow() - timedelta(days=days)
     count = db.session.scalar(
         select(func.count(Return.id))
         .join(Order, Order.id == Return.order_id)
-        .where(Order.email == email.lower(), Return.requested_at >= since)
+        .where(
+            Order.email == email.lower(),
+            Return.requested_at >= since,
+            Return.status.not_in([str(s) for s in VOID_STATUSES]),
+        )
     )
     return int(count or 0)
+
+
+def customer_address(order: OrderIn) -> str:
+    """Return the order's address as the abuse blocklist compares it (street and postcode)."""
+    address = order.shipping_address
+    postal_code = address.get("postal_code") or order.postal_code or ""
+    return policy.address_line(address.get("line1", ""), address.get("line2", ""), postal_code)
+
+
+def customer_history(
+    rules: policy.Policy, order: OrderIn, at: datetime, before: Return | None = None
+) -> policy.CustomerHistory:
+    """Count what the policy's abuse rules need about the order's customer as of `at`.
+
+    `before`: the stored return being decided again (at inspection); only returns opened
+    before it count, as when it was opened. At most two statements, both on indexed columns
+    (orders.email, returns.order_id, return_items.return_id, inspection_items.return_item_id),
+    and none when no rule counts history. Cancelled, rejected and expired returns gave nothing
+    back and are left out, except that a claim refuted at inspection stays refuted.
+    """
+    abuse, email = rules.abuse, order.email.lower()
+    currency = store_currency()
+    found = policy.CustomerHistory(email=email, address=customer_address(order), currency=currency)
+    if not abuse.needs_history:
+        return found
+    earlier = [Return.id < before.id] if before is not None else []
+    live = Return.status.not_in([str(s) for s in VOID_STATUSES])
+
+    def since(rule: Any) -> Any:
+        return Return.requested_at >= at - timedelta(days=rule.within_days if rule else 0)
+
+    counted, value = abuse.returns_in_period, abuse.value_in_period
+    # The value of the units returned as the rules count it (policy.abuse.returned_value).
+    worth = (
+        (OrderLine.unit_price * OrderLine.quantity - OrderLine.line_discount)
+        * ReturnItem.quantity
+        // OrderLine.quantity
+    )
+    other = [Order.email == email, Order.number != order.number]
+    returned_orders = (
+        select(func.count(distinct(Return.order_id)))
+        .join(Order, Order.id == Return.order_id)
+        .where(*other, live, *earlier)
+        .correlate(None)  # counted on its own, not per row of the query it sits in
+        .scalar_subquery()
+    )
+    longest = max(r.within_days for r in (counted, value) if r) if counted or value else 0
+    row = db.session.execute(
+        select(
+            func.count(distinct(case((since(counted), Return.id)))) if counted else literal(0),
+            func.coalesce(
+                func.sum(case((and_(since(value), Order.currency == currency), worth), else_=0)),
+                0,
+            )
+            if value
+            else literal(0),
+            select(func.count(Order.id)).where(*other).correlate(None).scalar_subquery(),
+            returned_orders,
+        )
+        .select_from(ReturnItem)
+        .join(Return, Return.id == ReturnItem.return_id)
+        .join(Order, Order.id == Return.order_id)
+        .join(OrderLine, OrderLine.id == ReturnItem.order_line_id)
+        .where(
+            Order.email == email,
+            live,
+            Return.requested_at >= at - timedelta(days=longest),
+            Return.requested_at <= at,
+            *earlier,
+        )
+    ).one()
+    refuted = 0
+    if (claims := abuse.refuted_claims) is not None:
+        checks = {str(reason): q.code for reason, q in policy.CLAIM_CHECKS.items()}
+        answers = db.session.execute(
+            select(ReturnItem.reason, InspectionItem.answers)
+            .join(InspectionItem, InspectionItem.return_item_id == ReturnItem.id)
+            .join(Inspection, Inspection.id == InspectionItem.inspection_id)
+            .join(Return, Return.id == ReturnItem.return_id)
+            .join(Order, Order.id == Return.order_id)
+            .where(
+                Order.email == email,
+                ReturnItem.reason.in_(list(checks)),
+                Inspection.completed_at.is_not(None),
+                since(claims),
+                Return.requested_at <= at,
+                *earlier,
+            )
+        ).all()
+        # Refuted: the claim's own check answered "no" (the item as ordered, as described).
+        refuted = sum((found_ or {}).get(checks[reason]) is False for reason, found_ in answers)
+    returns, returned_value, other_orders, other_returned = row
+    return replace(
+        found,
+        returns=int(returns or 0),
+        returned_value=int(returned_value or 0),
+        other_orders=int(other_orders or 0),
+        other_orders_returned=min(int(other_returned or 0), int(other_orders or 0)),
+        refuted_claims=refuted,
+    )
+
+
+def policy_of(rma: Return) -> policy.Policy:
+    """Return the policy a stored return was decided under (its saved version, else the
+    active one)."""
+    if rma.policy_version_id is not None:
+        version = db.session.get(PolicyVersion, rma.policy_version_id)
+        if version is not None:
+            return policy.load_policy(version.document, version=version.version)
+    return active_policy()
 
 
 class DryRunReturnIn(ReturnRequestIn):
@@ -254,7 +372,6 @@ def dry_run(payload: Mapping[str, Any]) -> tuple[policy.Evaluation, policy.Polic
 
     order_doc: OrderIn | None = None
     previously: dict[str, int] = {}
-    recent = 0
     if ("order" in payload) == ("order_number" in payload):
         errors["order"] = ["give either an inline order or an order_number, not both"]
     elif "order" in payload:
@@ -270,8 +387,6 @@ def dry_run(payload: Mapping[str, Any]) -> tuple[policy.Evaluation, policy.Polic
         else:
             order_doc = OrderIn.model_validate(order_to_dict(stored))
             previously = returned_units(stored)
-            days = int(rules.document.get("abuse", {}).get("within_days") or 90)
-            recent = recent_returns(stored.email, days)
 
     request_data = payload.get("return")
     request: policy.ReturnRequest | None = None
@@ -296,7 +411,8 @@ def dry_run(payload: Mapping[str, Any]) -> tuple[policy.Evaluation, policy.Polic
 
     if errors or order_doc is None or request is None:
         raise DryRunInvalid(errors)
-    facts = order_facts(order_doc, recent)
+    # The customer's history is counted for an inline order too, by its e-mail address.
+    facts = order_facts(order_doc, customer_history(rules, order_doc, request.requested_at))
     try:
         policy.validate_request(facts, request)
     except policy.PolicyInputError as exc:

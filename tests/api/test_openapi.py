@@ -17,6 +17,7 @@ from returns_portal.policy import (
     ReturnMethod,
     ReturnReason,
 )
+from returns_portal.policy.abuse import RULES as ABUSE_RULES
 from returns_portal.policy.document import PAID_BY
 from returns_portal.policy.packs import QUESTION_CODES
 from returns_portal.refunds import credit
@@ -75,6 +76,7 @@ def test_no_enum_in_the_document_is_written_by_hand(document):
         [m.value for m in ConfirmationExclusion],
         sorted(QUESTION_CODES),
         ["auto", "finance", "two_finance"],  # RefundOut.approval
+        list(ABUSE_RULES),  # AbuseFlagOut.code
         ["stripe"],  # PaymentIn.provider
     ]
     for values in enums_in(document):

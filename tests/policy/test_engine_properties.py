@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from returns_portal.policy import (
     FAULT_REASONS,
+    CustomerHistory,
     Evaluation,
     Inspection,
     LineFindings,
@@ -94,7 +95,7 @@ def orders(draw) -> OrderFacts:
         standard_shipping=draw(st.integers(min_value=0, max_value=3000)),
         free_shipping_threshold=threshold,
         return_costs_disclosed=draw(st.booleans()),
-        customer_recent_returns=draw(st.integers(min_value=0, max_value=8)),
+        customer=CustomerHistory(returns=draw(st.integers(min_value=0, max_value=8))),
     )
 
 

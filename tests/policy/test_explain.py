@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from returns_portal.policy import Resolution, ReturnReason, evaluate, format_evaluation
+from returns_portal.policy import (
+    CustomerHistory,
+    Resolution,
+    ReturnReason,
+    evaluate,
+    format_evaluation,
+)
 from tests.policy.builders import (
     ask,
     found,
@@ -60,12 +66,15 @@ def test_the_report_uses_whole_units_for_zero_decimal_currencies():
 
 def test_the_report_shows_store_credit_bonus_and_review_reasons():
     policy = make_policy(resolutions={"store_credit_bonus_percent": 10}, abuse={"max_returns": 1})
-    order = make_order(make_line("A", price=10000), customer_recent_returns=3)
+    order = make_order(make_line("A", price=10000), customer=CustomerHistory(returns=3))
     request = make_request(ask("A", resolution=Resolution.STORE_CREDIT))
     text = report_for(order, request, policy)
     assert "Bonus store credit (not in total)" in text and "CNY 10.00" in text
     assert "Review" in text
-    assert "This customer made 3 returns in the last 90 days" in text
+    assert (
+        "  - abuse rule returns_in_period: With this one the customer has made 4 returns in "
+        "the last 90 days, more than the 1 the shop allows" in text
+    )
 
 
 def test_the_eu_report_uses_the_eu_store_time_zone():

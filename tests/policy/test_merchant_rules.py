@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from returns_portal.policy import (
+    CustomerHistory,
     Money,
     PolicyInputError,
     PolicyRefused,
@@ -320,10 +321,10 @@ def test_without_approval_thresholds_every_refund_goes_to_finance():
 @pytest.mark.parametrize(("recent", "review"), [(4, False), (5, True)])
 def test_too_many_recent_returns_send_the_return_to_review(recent, review):
     policy = make_policy(abuse={"max_returns": 5, "within_days": 90})
-    order = make_order(customer_recent_returns=recent)
+    order = make_order(customer=CustomerHistory(returns=recent))
     evaluation = evaluate(order, make_request(ask()), policy)
     assert evaluation.needs_review is review
-    assert ("abuse_review" in codes(evaluation.reasons)) is review
+    assert ("abuse_returns_in_period" in codes(evaluation.reasons)) is review
 
 
 # Refusing rules that cut a right ------------------------------------------------------

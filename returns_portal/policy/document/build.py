@@ -15,7 +15,10 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from returns_portal.policy.document.read import FeeIn, PolicyDocumentIn
+from pydantic import BaseModel
+
+from returns_portal.policy.abuse import AbuseRules, normalise_address, normalise_email
+from returns_portal.policy.document.read import AbuseIn, FeeIn, PolicyDocumentIn
 from returns_portal.policy.facts import Resolution, ReturnMethod
 from returns_portal.policy.packs import Pack, normalise_category
 
@@ -67,8 +70,7 @@ class Policy:
     refund_within_days: int | None = field(repr=False)
     auto_approve_below: int | None = field(repr=False)
     two_approvers_above: int | None = field(repr=False)
-    abuse_max_returns: int | None = field(repr=False)
-    abuse_within_days: int = field(repr=False)
+    abuse: AbuseRules = field(repr=False)
     canonical_json: str = field(repr=False)
 
     @property
@@ -156,7 +158,27 @@ def canonical_document(doc: PolicyDocumentIn, pack: Pack) -> dict[str, Any]:
             "auto_approve_below": doc.approval.auto_approve_below,
             "two_approvers_above": doc.approval.two_approvers_above,
         },
-        "abuse": {"max_returns": doc.abuse.max_returns, "within_days": doc.abuse.within_days},
+        "abuse": _abuse(doc.abuse),
+    }
+
+
+def _rule(rule: BaseModel | None) -> dict[str, Any] | None:
+    return None if rule is None else rule.model_dump()
+
+
+def _abuse(abuse: AbuseIn) -> dict[str, Any]:
+    # The older {"max_returns", "within_days"} becomes returns_in_period; blocklist entries
+    # are kept as they are compared, so that listing one twice changes nothing.
+    return {
+        "returns_in_period": _rule(abuse.returns_rule()),
+        "share_returned": _rule(abuse.share_returned),
+        "value_in_period": _rule(abuse.value_in_period),
+        "refuted_claims": _rule(abuse.refuted_claims),
+        "high_value_line": _rule(abuse.high_value_line),
+        "blocklist": {
+            "emails": sorted({normalise_email(e) for e in abuse.blocklist.emails}),
+            "addresses": sorted({normalise_address(a) for a in abuse.blocklist.addresses}),
+        },
     }
 
 
@@ -207,7 +229,6 @@ def build_policy(document: Mapping[str, Any], pack: Pack, version: int | None) -
         refund_within_days=document["refund_within_days"],
         auto_approve_below=document["approval"]["auto_approve_below"],
         two_approvers_above=document["approval"]["two_approvers_above"],
-        abuse_max_returns=document["abuse"]["max_returns"],
-        abuse_within_days=document["abuse"]["within_days"],
+        abuse=AbuseRules.from_document(document.get("abuse") or {}),
         canonical_json=text,
     )

@@ -194,11 +194,104 @@ class ApprovalIn(Input):
         return self
 
 
-class AbuseIn(Input):
-    """More than `max_returns` returns in `within_days` days sends a return to review."""
+class ReturnsInPeriodIn(Input):
+    """More than `max_returns` returns in `within_days` days, this one included."""
 
-    max_returns: Positive | None = None
+    max_returns: Positive
     within_days: Positive = 90
+
+
+class ShareReturnedIn(Input):
+    """More than `max_percent` % of the customer's orders returned (whole percent, rounded
+    down), once the customer has `min_orders` orders (this one included)."""
+
+    max_percent: Annotated[int, Field(strict=True, ge=0, le=99)]
+    min_orders: Positive = 5
+
+
+class ValueInPeriodIn(Input):
+    """Returns worth more than `max_value` (minor units of the store currency) in
+    `within_days` days, this one included."""
+
+    max_value: Whole
+    within_days: Positive = 90
+
+
+class RefutedClaimsIn(Input):
+    """More than `max_refuted` "wrong item" or "not as described" claims refuted at
+    inspection in `within_days` days."""
+
+    max_refuted: Whole = 1
+    within_days: Positive = 365
+
+
+class HighValueLineIn(Input):
+    """A returned line worth more than `above` (minor units of the store currency)."""
+
+    above: Whole
+
+
+def _email(value: Any, handler: ValidatorFunctionWrapHandler) -> str:
+    text = "".join(value.split()) if isinstance(value, str) else ""
+    if text.count("@") != 1 or text.startswith("@") or text.endswith("@"):
+        raise problem("must be an e-mail address")
+    return text
+
+
+BlockedEmail = Annotated[str, WrapValidator(_email)]
+
+
+class BlocklistIn(Input):
+    """E-mail addresses and postal addresses whose returns a person checks; compared without
+    regard to case, whitespace (and, in addresses, commas)."""
+
+    emails: Annotated[list[BlockedEmail], Field(strict=True)] = Field(default_factory=list)
+    addresses: Annotated[list[NonBlank], Field(strict=True)] = Field(
+        default_factory=list,
+        description='Street lines and postal code, e.g. "100 Huaihai Road, Apt 1, 200031".',
+    )
+
+
+# The first shape of `abuse`, before the rule set: still read, as `returns_in_period`.
+OLD_ABUSE_KEYS = ("max_returns", "within_days")
+
+
+class AbuseIn(Input):
+    """Abuse rules: each sends a return to a person when it fires; none refuses it."""
+
+    returns_in_period: ReturnsInPeriodIn | None = None
+    share_returned: ShareReturnedIn | None = None
+    value_in_period: ValueInPeriodIn | None = None
+    refuted_claims: RefutedClaimsIn | None = None
+    high_value_line: HighValueLineIn | None = None
+    blocklist: BlocklistIn = Field(default_factory=BlocklistIn)
+    max_returns: Positive | None = Field(
+        default=None,
+        description="Deprecated: read as returns_in_period.max_returns.",
+        json_schema_extra={"deprecated": True},
+    )
+    within_days: Positive = Field(
+        default=90,
+        description="Deprecated: read as returns_in_period.within_days.",
+        json_schema_extra={"deprecated": True},
+    )
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> AbuseIn:
+        # An exported document with `"returns_in_period": null` may take the older keys.
+        old = [key for key in OLD_ABUSE_KEYS if key in self.model_fields_set]
+        if old and self.returns_in_period is not None:
+            raise problem(
+                "give returns_in_period or the older max_returns and within_days, not both",
+                field=old[0],
+            )
+        return self
+
+    def returns_rule(self) -> ReturnsInPeriodIn | None:
+        """Return the returns-in-period rule, read from the older keys if they are used."""
+        if self.returns_in_period is not None or self.max_returns is None:
+            return self.returns_in_period
+        return ReturnsInPeriodIn(max_returns=self.max_returns, within_days=self.within_days)
 
 
 class PolicyDocumentIn(Input):

@@ -84,7 +84,9 @@ def questions_for(
     rules = return_policy(rma)
     context = order_context(rma.order)
     return policy.line_checklist(
-        policy.PACKS[rules.pack], context.facts.line(expected.line.line_ref).product
+        policy.PACKS[rules.pack],
+        context.facts.line(expected.line.line_ref).product,
+        expected.item.reason,  # a wrong-item or not-as-described claim is checked too
     )
 
 
@@ -221,7 +223,7 @@ def complete_inspection(inspection: Inspection, actor: str) -> Refund:
     rma = db.session.get(Return, inspection.return_id)
     assert rma is not None
     rules = return_policy(rma)
-    context = order_context(rma.order)
+    context = order_context(rma.order, decided=rma)  # the abuse rules count as at its opening
     evaluation = policy.evaluate(
         context.facts, return_request(rma), rules, policy_inspection(inspection)
     )

@@ -22,13 +22,16 @@ from returns_portal.orders.models import Order, OrderLine, StockLevel
 from returns_portal.orders.schemas import OrderIn
 from returns_portal.orders.services import WHOLE_ORDER, order_to_dict
 from returns_portal.refunds.settlement import Settlement, settlement_for
+from returns_portal.returns.models import Return
 from returns_portal.store.services import (
     active_policy,
+    customer_history,
     order_facts,
-    recent_returns,
+    policy_of,
     returned_units,
     store_currency,
 )
+from returns_portal.types import utcnow
 
 # --- finding the order -------------------------------------------------------------------
 
@@ -82,14 +85,20 @@ class OrderContext:
     previously_returned: dict[str, int]
 
 
-def order_context(order: Order) -> OrderContext:
-    """Build the policy's view of a stored order under the active policy."""
+def order_context(order: Order, decided: Return | None = None) -> OrderContext:
+    """Build the policy's view of a stored order under the active policy.
+
+    `decided`: a stored return of the order being decided again (at inspection): the
+    customer's history for the abuse rules is then counted as when it was opened, under
+    the policy it was decided under, leaving it out.
+    """
     rules = active_policy()
-    days = int(rules.document.get("abuse", {}).get("within_days") or 90)
-    facts = order_facts(
-        OrderIn.model_validate(order_to_dict(order)), recent_returns(order.email, days)
-    )
-    return OrderContext(order, facts, rules, returned_units(order))
+    document = OrderIn.model_validate(order_to_dict(order))
+    if decided is None:
+        customer = customer_history(rules, document, utcnow())
+    else:
+        customer = customer_history(policy_of(decided), document, decided.requested_at, decided)
+    return OrderContext(order, order_facts(document, customer), rules, returned_units(order))
 
 
 def line_choices(context: OrderContext, at: datetime) -> list[LineChoice]:
