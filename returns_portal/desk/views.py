@@ -45,36 +45,64 @@ class Action:
     asks_reason: bool
     asks_day: bool
     roles: tuple[Role, ...]
+    done: LazyString  # said once it is done
 
 
 ACTIONS: dict[str, Action] = {
-    "approve": Action(_l("Approve this return"), _l(
-        "The customer is e-mailed that the return is accepted, with the label, and the "
-        "warehouse may receive the parcel. Its refund still waits for finance."),
-        _l("Approve"), False, False, services.SUPPORT),
-    "reject": Action(_l("Reject this return"), _l(
-        "The label stops working and the customer is e-mailed your reason. This can't be "
-        "undone."), _l("Reject"), True, False, services.SUPPORT),
-    "cancel": Action(_l("Cancel for the customer"), _l(
-        "The label stops working and any exchange stock is released; the customer is "
-        "e-mailed. This can't be undone."), _l("Cancel the return"), True, False,
-        services.SUPPORT),
-    "resend": Action(_l("Resend the confirmation"), _l(
-        "The customer is e-mailed their return's details again, with the label while it "
-        "works."), _l("Resend"), False, False, services.SUPPORT),
-    "reissue": Action(_l("Void the label and issue a new one"), _l(
-        "The old label stops working; the customer is e-mailed the new one."),
-        _l("Issue a new label"), True, False, services.SUPPORT),
-    "extend": Action(_l("Give more time to send it"), _l(
-        "The customer is e-mailed the new last day to send the parcel."),
-        _l("Give more time"), True, True, services.SUPPORT),
-    "accept-late": Action(_l("Accept this expired return as goodwill"), _l(
-        "A new label is issued and the customer is e-mailed it, with the last day to send "
-        "the parcel."), _l("Accept it late"), True, True, services.SUPPORT),
-    "keep": Action(_l("Let the customer keep the items"), _l(
-        "The label stops working; the refund is proposed as if everything came back intact "
-        "and waits for finance. The customer is e-mailed. This can't be undone."),
-        _l("Refund without the items"), True, False, services.SUPPORT),
+    "approve": Action(
+        _l("Approve this return"),
+        _l("The customer is e-mailed that the return is accepted, with the label, and the "
+           "warehouse may receive the parcel. Its refund still waits for finance."),
+        _l("Approve"), False, False, services.SUPPORT,
+        _l("Approved: the customer is e-mailed their label."),
+    ),
+    "reject": Action(
+        _l("Reject this return"),
+        _l("The label stops working and the customer is e-mailed your reason. This can't "
+           "be undone."),
+        _l("Reject"), True, False, services.SUPPORT,
+        _l("Rejected: the customer is e-mailed why."),
+    ),
+    "cancel": Action(
+        _l("Cancel for the customer"),
+        _l("The label stops working and any exchange stock is released; the customer is "
+           "e-mailed. This can't be undone."),
+        _l("Cancel the return"), True, False, services.SUPPORT,
+        _l("Cancelled: the customer is e-mailed."),
+    ),
+    "resend": Action(
+        _l("Resend the confirmation"),
+        _l("The customer is e-mailed their return's details again, with the label while it "
+           "works."),
+        _l("Resend"), False, False, services.SUPPORT,
+        _l("Sent: the customer is e-mailed the confirmation again."),
+    ),
+    "reissue": Action(
+        _l("Void the label and issue a new one"),
+        _l("The old label stops working; the customer is e-mailed the new one."),
+        _l("Issue a new label"), True, False, services.SUPPORT,
+        _l("A new label is issued and e-mailed; the old one no longer works."),
+    ),
+    "extend": Action(
+        _l("Give more time to send it"),
+        _l("The customer is e-mailed the new last day to send the parcel."),
+        _l("Give more time"), True, True, services.SUPPORT,
+        _l("The customer has more time, and is e-mailed the new day."),
+    ),
+    "accept-late": Action(
+        _l("Accept this expired return as goodwill"),
+        _l("A new label is issued and the customer is e-mailed it, with the last day to "
+           "send the parcel."),
+        _l("Accept it late"), True, True, services.SUPPORT,
+        _l("Accepted late: the customer is e-mailed a new label."),
+    ),
+    "keep": Action(
+        _l("Let the customer keep the items"),
+        _l("The label stops working; the refund is proposed as if everything came back "
+           "intact and waits for finance. The customer is e-mailed. This can't be undone."),
+        _l("Refund without the items"), True, False, services.SUPPORT,
+        _l("The customer keeps the items; the refund waits for finance."),
+    ),
 }  # fmt: skip
 
 
@@ -205,7 +233,7 @@ def act(number: str, name: str) -> str | Response | tuple[str, int]:
         except services.DeskError as exc:
             error = str(exc)
         else:
-            flash(_("Done: %(what)s.", what=action.button))
+            flash(str(action.done))
             return redirect(url_for("desk.detail", number=rma.number))
     elif request.method == "POST":
         error = _("Check the form: %(errors)s", errors="; ".join(
