@@ -416,7 +416,9 @@ def test_a_dry_run_decides_an_order_under_the_edited_document_as_the_cli_explain
     fields["order_number"] = "3001"
     answer = submit(admin, fields, "dry_run")
     assert answer.status_code == 200
-    report = unescape(re.search(r"<pre[^>]*data-explain[^>]*>(.*?)</pre>", answer.text, re.S)[1])
+    report = unescape(
+        re.search(r"<textarea[^>]*data-explain[^>]*>\r?\n?(.*?)</textarea>", answer.text, re.S)[1]
+    )
     assert "L2: eligible" in report
     assert 'data-decision="L2"' in answer.text
     assert texts(answer.text, "data-change") == ["windows.categories.appliances: (not set) → 30"]
