@@ -15,6 +15,7 @@ from returns_portal.audit.models import AuditEvent
 from returns_portal.extensions import db
 from returns_portal.orders.models import Order
 from returns_portal.receiving.models import Inspection
+from returns_portal.refunds.snapshots import AbuseFlagSnapshot, estimate_of
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 from returns_portal.shipping.models import Shipment
 from returns_portal.types import utcnow
@@ -53,6 +54,11 @@ class Row:
     email: str
     name: str
     items: int
+
+    @property
+    def flags(self) -> list[AbuseFlagSnapshot]:
+        """The abuse rules that fired for this return, with their figures."""
+        return estimate_of(self.rma.estimate).abuse
 
 
 @dataclass(frozen=True)

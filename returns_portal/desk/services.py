@@ -245,7 +245,11 @@ def keep_items(rma: Return, actor: Actor, reason: str) -> Return:
     record_event(actor.name, "return.returnless", "return", rma.number, after={"reason": why})
     transition(rma, ReturnStatus.RECEIVED, actor.name, "kept by the customer")
     evaluation = policy.evaluate(
-        order_context(rma.order).facts, return_request(rma), return_policy(rma), _kept(rma)
+        # The abuse rules count as when the return was opened, as at an inspection.
+        order_context(rma.order, decided=rma).facts,
+        return_request(rma),
+        return_policy(rma),
+        _kept(rma),
     )
     transition(rma, ReturnStatus.INSPECTED, actor.name, "kept by the customer")
     refunds = propose_settlement(rma, evaluation.to_dict())

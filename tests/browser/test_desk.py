@@ -52,11 +52,8 @@ def flagged(live_app: Flask) -> Iterator[dict[str, str]]:
             rma = db.session.scalars(
                 db.select(Return).where(Return.number == numbers["3002"])
             ).one()
-            decision = estimate_of(rma.estimate)
-            said = [r for d in decision.decisions for r in d.reasons] + list(decision.reasons)
-            numbers["rule"] = next(
-                str(explain(r.reason())) for r in said if "return" in str(explain(r.reason()))
-            )
+            (fired,) = estimate_of(rma.estimate).abuse  # the returns-in-period rule
+            numbers["rule"] = str(explain(fired.why))
         db.session.remove()
     yield numbers
     with live_app.app_context():

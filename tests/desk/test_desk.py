@@ -130,9 +130,20 @@ def test_late_lists_parcels_received_and_not_checked_after_two_days(shop):
     assert [r.rma.number for r in search_returns(Filters(late="uninspected")).rows] == [rma.number]
 
 
-def test_flagged_lists_returns_sent_to_review(shop):
+def test_flagged_lists_returns_sent_to_review_with_the_rules_that_fired(shop):
     rma = flagged()
-    assert [r.rma.number for r in search_returns(Filters(flagged=True)).rows] == [rma.number]
+    (row,) = search_returns(Filters(flagged=True)).rows
+    assert row.rma.number == rma.number
+    (flag,) = row.flags
+    assert flag.code == "returns_in_period"
+    staff = signed_in(shop, Role.SUPPORT)
+    listed = text_of(staff.client.get("/staff/returns?flagged=y"))
+    page = text_of(staff.client.get(f"/staff/returns/{rma.number}"))
+    with shop.test_request_context():
+        from returns_portal.returns.reasons import explain
+
+        sentence = " ".join(str(explain(flag.why)).split())
+    assert sentence in listed and sentence in page and "Why it was flagged" in page
 
 
 def test_the_list_page_searches_through_the_form(shop):
