@@ -172,17 +172,18 @@ def user_by_id(user_id: int) -> User:
 def _keep_an_admin(user: User) -> None:
     """Refuse to take the last active admin away: nobody could then manage staff in the browser.
 
-    The other active admins' rows are locked until the commit, so two admins demoting each
-    other at the same moment cannot both succeed.
+    Every active admin's row is locked (in id order) until the commit, so two admins demoting
+    each other at the same moment cannot both succeed: the second sees the first's change.
     """
     if user.role != Role.ADMIN or not user.active:
         return
-    others = db.session.scalars(
+    admins = db.session.scalars(
         select(User.id)
-        .where(User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)
+        .where(User.role == Role.ADMIN.value, User.active.is_(True))
+        .order_by(User.id)
         .with_for_update()
     ).all()
-    if not others:
+    if not [admin for admin in admins if admin != user.id]:
         raise AccountError(
             _l(
                 "%(email)s is the last active admin: make another staff user an admin first.",

@@ -110,10 +110,10 @@ def _checked_address(address: dict[str, Any]) -> tuple[dict[str, str], dict[str,
             value = value.upper()
         if required and not value:
             errors[key] = [_l("Required.")]
-        elif len(value) > longest:
-            errors[key] = [_l("At most %(num)d characters.", num=longest)]
         elif key == "country" and not _COUNTRY.fullmatch(value):
             errors[key] = [_l("Two capital letters (ISO 3166-1), e.g. CN or DE.")]
+        elif len(value) > longest:
+            errors[key] = [_l("At most %(num)d characters.", num=longest)]
         if value:
             clean[key] = value
     return clean, errors
