@@ -13,10 +13,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
 from returns_portal import policy
-from returns_portal.accounts.access import current_actor, role_required
+from returns_portal.accounts.access import current_actor, has_role, role_required
 from returns_portal.accounts.models import Role
 from returns_portal.inputs import parse_int
 from returns_portal.store import services, versions
@@ -211,6 +213,17 @@ def edit() -> Page:
     else:
         form.fill(versions.active_document())
     return _editor(form, started_from=start)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(exc: CSRFError) -> Page:
+    """Give an admin's edit back as typed when its form token expired; else say it plainly.
+
+    The token is checked before the view's role check runs, so the role is checked here.
+    """
+    if request.endpoint == "policy_admin.save" and has_role(current_user, *ADMIN):
+        return _editor(PolicyEditorForm(), 400, expired=True)
+    return render_template("accounts/error.html", code=exc.code), exc.code or 400
 
 
 @bp.post("/edit")

@@ -317,12 +317,20 @@ def test_json_that_does_not_parse_comes_back_as_typed_with_every_field(admin):
     assert db.session.scalars(select(PolicyVersion)).all() == []
 
 
-def test_a_post_without_its_csrf_token_saves_nothing(admin):
+def test_an_expired_form_token_saves_nothing_and_gives_the_edit_back_as_typed(admin):
     fields = open_editor(admin)
-    del fields["csrf_token"]
+    fields["csrf_token"] = "expired"
+    set_window(fields, "apparel", "45")
+    fields["document"] = fields["document"].replace('"label_cost": 0', '"label_cost": 700')
     answer = submit(admin, fields)
     assert answer.status_code == 400
+    assert "The form expired. Your changes are still here: send them again." in answer.text
+    back = form_fields(answer.text)
+    assert back["windows-0-days"] == "45" and '"label_cost": 700' in back["document"]
     assert db.session.scalars(select(PolicyVersion)).all() == []
+    # The fresh token on the page it gave back saves the edit.
+    assert submit(admin, back).status_code == 302
+    assert services.active_policy().document["return_shipping"]["label_cost"] == 700
 
 
 # --- activate and roll back ----------------------------------------------------------------
@@ -496,6 +504,9 @@ def test_staff_who_are_not_admins_are_refused_every_policy_page(app, client, ses
                     "/staff/policy/versions/1/activate", EDITOR):  # fmt: skip
             assert client.get(url).status_code == 403, url
         assert client.post(EDITOR, data={"csrf_token": token, "save": "1"}).status_code == 403
+        # A bad token is refused before the role check: the answer holds no policy either.
+        stale = client.post(EDITOR, data={"csrf_token": "stale", "save": "1"})
+        assert stale.status_code == 400 and "windows" not in stale.text
         answer = client.post("/staff/policy/versions/1/activate", data={"csrf_token": token})
         assert answer.status_code == 403
         assert services.active_policy().version == 2
