@@ -110,7 +110,7 @@ DEMO_POLICY: dict[str, Any] = {
         "exchange_only_categories": [],
     },
     "approval": {"auto_approve_below": 10000, "two_approvers_above": 100000},
-    "abuse": {"max_returns": 5, "within_days": 90},
+    "abuse": {"returns_in_period": {"max_returns": 5, "within_days": 90}},
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, case, distinct, func, literal, select
+from sqlalchemy import and_, case, distinct, func, select
 
 from returns_portal import policy
 from returns_portal.audit.services import record_event
@@ -245,31 +245,37 @@ def customer_history(
         .correlate(None)  # counted on its own, not per row of the query it sits in
         .scalar_subquery()
     )
-    longest = max(r.within_days for r in (counted, value) if r) if counted or value else 0
-    row = db.session.execute(
-        select(
-            func.count(distinct(case((since(counted), Return.id)))) if counted else literal(0),
-            func.coalesce(
-                func.sum(case((and_(since(value), Order.currency == currency), worth), else_=0)),
-                0,
+    # One row of aggregates: each figure a rule does not use is left at 0.
+    returns = returned_value = other_orders = other_returned = 0
+    if counted or value or abuse.share_returned:
+        longest = max((r.within_days for r in (counted, value) if r), default=0)
+        row = db.session.execute(
+            select(
+                func.count(distinct(case((since(counted), Return.id)))),
+                func.coalesce(
+                    func.sum(
+                        case((and_(since(value), Order.currency == currency), worth), else_=0)
+                    ),
+                    0,
+                ),
+                select(func.count(Order.id)).where(*other).correlate(None).scalar_subquery(),
+                returned_orders,
             )
-            if value
-            else literal(0),
-            select(func.count(Order.id)).where(*other).correlate(None).scalar_subquery(),
-            returned_orders,
-        )
-        .select_from(ReturnItem)
-        .join(Return, Return.id == ReturnItem.return_id)
-        .join(Order, Order.id == Return.order_id)
-        .join(OrderLine, OrderLine.id == ReturnItem.order_line_id)
-        .where(
-            Order.email == email,
-            live,
-            Return.requested_at >= at - timedelta(days=longest),
-            Return.requested_at <= at,
-            *earlier,
-        )
-    ).one()
+            .select_from(ReturnItem)
+            .join(Return, Return.id == ReturnItem.return_id)
+            .join(Order, Order.id == Return.order_id)
+            .join(OrderLine, OrderLine.id == ReturnItem.order_line_id)
+            .where(
+                Order.email == email,
+                live,
+                Return.requested_at >= at - timedelta(days=longest),
+                Return.requested_at <= at,
+                *earlier,
+            )
+        ).one()
+        returns = int(row[0] or 0) if counted else 0
+        returned_value = int(row[1] or 0) if value else 0
+        other_orders, other_returned = int(row[2] or 0), int(row[3] or 0)
     refuted = 0
     if (claims := abuse.refuted_claims) is not None:
         checks = {str(reason): q.code for reason, q in policy.CLAIM_CHECKS.items()}
@@ -289,14 +295,13 @@ def customer_history(
             )
         ).all()
         # Refuted: the claim's own check answered "no" (the item as ordered, as described).
-        refuted = sum((found_ or {}).get(checks[reason]) is False for reason, found_ in answers)
-    returns, returned_value, other_orders, other_returned = row
+        refuted = sum((given or {}).get(checks[reason]) is False for reason, given in answers)
     return replace(
         found,
-        returns=int(returns or 0),
-        returned_value=int(returned_value or 0),
-        other_orders=int(other_orders or 0),
-        other_orders_returned=min(int(other_returned or 0), int(other_orders or 0)),
+        returns=returns,
+        returned_value=returned_value,
+        other_orders=other_orders,
+        other_orders_returned=min(other_returned, other_orders),
         refuted_claims=refuted,
     )
 
