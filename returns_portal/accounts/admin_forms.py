@@ -60,6 +60,10 @@ class CreateUserForm(_NewPassword, FlaskForm):
         default=Role.SUPPORT.value,
         validate_choice=True,
     )
+    password = PasswordField(
+        _l("First password"),
+        validators=[DataRequired(_l("Enter a password.")), Length(max=1024)],
+    )
 
 
 class RoleForm(FlaskForm):
