@@ -149,6 +149,27 @@ def list_versions(page: int = 1, per_page: int = PER_PAGE) -> VersionPage:
     return VersionPage(tuple(rows), total, page, pages)
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The versions page: the active version, a page of versions, where a roll-back goes."""
+
+    listing: VersionPage
+    active: PolicyVersion | None
+    active_pack: str  # the default pack's when nothing is saved
+    rollback: PolicyVersion | None
+
+
+def overview(page: int = 1) -> Overview:
+    """Return what the versions page shows."""
+    active = services.active_policy_version()
+    return Overview(
+        listing=list_versions(page),
+        active=active,
+        active_pack=active.pack if active is not None else services.active_policy().pack,
+        rollback=previous_version(active.version) if active is not None else None,
+    )
+
+
 def previous_version(number: int) -> PolicyVersion | None:
     """Return the newest version saved before version `number`, if any."""
     return db.session.scalar(

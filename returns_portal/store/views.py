@@ -47,13 +47,7 @@ def _version(number: int) -> PolicyVersion:
 def index() -> str:
     """List the active version and every earlier one, newest first."""
     page = parse_int(request.args.get("page"), minimum=1) or 1
-    return render_template(
-        "admin/policy/index.html",
-        listing=versions.list_versions(page),
-        active=services.active_policy_version(),
-        default_pack=services.active_policy().pack,
-        rollback=versions.rollback_target(),
-    )
+    return render_template("admin/policy/index.html", view=versions.overview(page))
 
 
 @bp.get("/versions/<int:number>")
