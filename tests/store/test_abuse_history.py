@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from datetime import timedelta
 
@@ -222,6 +223,36 @@ def test_the_history_takes_two_statements_and_none_without_rules_that_count(app,
         assert len(statements) <= store_currency_read, statements
     finally:
         stop()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="query plans are PostgreSQL's",
+)
+def test_the_history_reads_every_table_through_an_index(app, session):
+    an_order("2001")
+    this = an_order("2002")
+    a_return("2001", "R-PLAN-01", reason="wrong_item")
+    rules = set_abuse(EVERY_COUNT)
+    captured: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, *args):
+        captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        history(rules, this)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    counting = [(q, p) for q, p in captured if "return_items" in q]
+    assert len(counting) == 2
+    connection = db.session.connection()
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    for statement, parameters in counting:
+        plan = "\n".join(
+            row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+        )
+        assert "Seq Scan" not in plan, plan
 
 
 # A flagged return, end to end ----------------------------------------------------------------
