@@ -103,9 +103,15 @@ class SettlementSnapshot(_Snapshot):
 
 
 def _typed(params: Any) -> dict[str, Param]:
+    # Money and days are objects; text (an SKU, an address) is kept exactly as written.
     if not isinstance(params, Mapping):
         return {}
-    return {str(k): param_from_json(v) for k, v in params.items()}
+    return {
+        str(k): param_from_json(v)
+        if isinstance(v, Mapping | int) and not isinstance(v, bool)
+        else str(v)
+        for k, v in params.items()
+    }
 
 
 class AbuseFlagSnapshot(_Snapshot):

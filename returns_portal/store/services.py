@@ -186,21 +186,6 @@ def returned_units(order: Order, before: Return | None = None) -> dict[str, int]
     return {refs[line_id]: int(qty) for line_id, qty in rows if line_id in refs}
 
 
-def recent_returns(email: str, days: int) -> int:
-    """Count this customer's live returns opened in the last `days` days."""
-    since = utcnow() - timedelta(days=days)
-    count = db.session.scalar(
-        select(func.count(Return.id))
-        .join(Order, Order.id == Return.order_id)
-        .where(
-            Order.email == email.lower(),
-            Return.requested_at >= since,
-            Return.status.not_in([str(s) for s in VOID_STATUSES]),
-        )
-    )
-    return int(count or 0)
-
-
 def customer_address(order: OrderIn) -> str:
     """Return the order's address as the abuse blocklist compares it (street and postcode)."""
     address = order.shipping_address
@@ -216,11 +201,14 @@ def customer_history(
     `before`: the stored return being decided again (at inspection); only returns opened
     before it count, as when it was opened. At most two statements, both on indexed columns
     (orders.email, returns.order_id, return_items.return_id, inspection_items.return_item_id),
-    and none when no rule counts history. Cancelled, rejected and expired returns gave nothing
-    back and are left out, except that a claim refuted at inspection stays refuted.
+    and none when no rule counts history; the store's currency is read for money rules.
+    Cancelled, rejected and expired returns gave nothing back and are left out, except that
+    a claim refuted at inspection stays refuted.
     """
     abuse, email = rules.abuse, order.email.lower()
-    currency = store_currency()
+    # Money thresholds are in the store's currency; without them it is not read at all.
+    money_rules = abuse.value_in_period is not None or abuse.high_value_line is not None
+    currency = store_currency() if money_rules else None
     found = policy.CustomerHistory(email=email, address=customer_address(order), currency=currency)
     if not abuse.needs_history:
         return found
