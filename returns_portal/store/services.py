@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -193,6 +193,13 @@ def customer_address(order: OrderIn) -> str:
     return policy.address_line(address.get("line1", ""), address.get("line2", ""), postal_code)
 
 
+def _days_before(at: datetime, days: int) -> datetime:
+    try:
+        return at - timedelta(days=days)
+    except OverflowError:  # a dry run asked about the first days of year 1
+        return datetime.min.replace(tzinfo=UTC)
+
+
 def customer_history(
     rules: policy.Policy, order: OrderIn, at: datetime, before: Return | None = None
 ) -> policy.CustomerHistory:
@@ -216,7 +223,7 @@ def customer_history(
     live = Return.status.not_in([str(s) for s in VOID_STATUSES])
 
     def since(rule: Any) -> Any:
-        return Return.requested_at >= at - timedelta(days=rule.within_days if rule else 0)
+        return Return.requested_at >= _days_before(at, rule.within_days if rule else 0)
 
     counted, value = abuse.returns_in_period, abuse.value_in_period
     # The value of the units returned as the rules count it (policy.abuse.returned_value).
@@ -256,7 +263,7 @@ def customer_history(
             .where(
                 Order.email == email,
                 live,
-                Return.requested_at >= at - timedelta(days=longest),
+                Return.requested_at >= _days_before(at, longest),
                 Return.requested_at <= at,
                 *earlier,
             )

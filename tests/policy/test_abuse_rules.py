@@ -381,6 +381,10 @@ def errors_of(document):
             },
         ),
         ({"blocklist": {"emails": "a@b.com"}}, {"abuse.blocklist.emails": ["must be a list"]}),
+        (
+            {"value_in_period": {"max_value": 1, "within_days": 3651}},
+            {"abuse.value_in_period.within_days": ["must be at most 3650"]},
+        ),
         ({"blocklist": []}, {"abuse.blocklist": ["must be an object"]}),
         ({"scoring": {}}, {"abuse.scoring": ["unknown field"]}),
         (

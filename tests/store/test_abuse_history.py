@@ -515,3 +515,13 @@ def test_the_figures_read_back_typed_and_text_exactly_as_written():
     assert flag.thresholds == {"above": policy.Money(100, "CNY")}
     assert flag.figures == {"address": "APT 12", "returns": 3}
     assert flag.params == {"above": policy.Money(100, "CNY"), "address": "APT 12", "returns": 3}
+
+
+def test_a_dry_run_asked_about_the_first_days_of_year_one_still_counts(session):
+    an_order("1001")
+    payload = dry_run_input()
+    payload["return"]["requested_at"] = "0001-01-02T00:00:00+00:00"
+    payload["policy"] = {"abuse": EVERY_COUNT}
+    evaluation, _ = dry_run(payload)
+    # Nothing returned before then; this order is the customer's one order, and returned.
+    assert [f.code for f in evaluation.abuse] == ["share_returned"]

@@ -194,11 +194,15 @@ class ApprovalIn(Input):
         return self
 
 
+# A look-back period, in days: ten years at most, so that it stays a date to count from.
+Period = Annotated[int, Field(strict=True, ge=1, le=3650)]
+
+
 class ReturnsInPeriodIn(Input):
     """More than `max_returns` returns in `within_days` days, this one included."""
 
     max_returns: Positive
-    within_days: Positive = 90
+    within_days: Period = 90
 
 
 class ShareReturnedIn(Input):
@@ -214,7 +218,7 @@ class ValueInPeriodIn(Input):
     `within_days` days, this one included."""
 
     max_value: Whole
-    within_days: Positive = 90
+    within_days: Period = 90
 
 
 class RefutedClaimsIn(Input):
@@ -222,7 +226,7 @@ class RefutedClaimsIn(Input):
     inspection in `within_days` days."""
 
     max_refuted: Whole = 1
-    within_days: Positive = 365
+    within_days: Period = 365
 
 
 class HighValueLineIn(Input):
@@ -270,7 +274,7 @@ class AbuseIn(Input):
         description="Deprecated: read as returns_in_period.max_returns.",
         json_schema_extra={"deprecated": True},
     )
-    within_days: Positive = Field(
+    within_days: Period = Field(
         default=90,
         description="Deprecated: read as returns_in_period.within_days.",
         json_schema_extra={"deprecated": True},
