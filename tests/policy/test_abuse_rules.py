@@ -4,8 +4,10 @@ person to look (docs/policy.md "abuse")."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
 
 from returns_portal.policy import (
     CustomerHistory,
@@ -30,6 +32,7 @@ from tests.policy.builders import (
     make_product,
     make_request,
 )
+from tests.policy.test_engine_properties import scenarios
 
 
 def evaluated(abuse, *lines, customer=None, request=None, inspection=None, currency="CNY"):
@@ -257,6 +260,28 @@ def test_the_fired_rules_are_written_with_typed_figures():
 def test_without_rules_nothing_is_flagged_whatever_the_history():
     history = CustomerHistory(returns=99, refuted_claims=9, other_orders=9, other_orders_returned=9)
     assert evaluated({}, customer=history).needs_review is False
+
+
+EVERY_RULE_AT_ZERO = {
+    "returns_in_period": {"max_returns": 1},
+    "share_returned": {"max_percent": 0, "min_orders": 1},
+    "value_in_period": {"max_value": 0},
+    "refuted_claims": {"max_refuted": 0},
+    "high_value_line": {"above": 0},
+    "blocklist": {"emails": ["li.wei@example.com"]},
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenario=scenarios())
+def test_a_fired_rule_never_changes_a_decision_or_the_money(scenario):
+    order, request, inspection = scenario
+    watched = replace(order, customer=CustomerHistory(returns=3, email="li.wei@example.com"))
+    plain = evaluate(order, request, make_policy(), inspection)
+    flagged = evaluate(watched, request, make_policy(abuse=EVERY_RULE_AT_ZERO), inspection)
+    assert flagged.needs_review and flagged.abuse
+    assert flagged.decisions == plain.decisions
+    assert flagged.refund == plain.refund
 
 
 # The claim check at inspection ---------------------------------------------------------------
