@@ -173,6 +173,9 @@ class EvaluationOut(_Answer):
         description="Why a person must look at the return (each fired abuse rule's too)."
     )
     abuse: list[AbuseFlagOut] = Field(description="The abuse rules that fired, with figures.")
+    returnless: ReasonOut | None = Field(
+        description="The policy proposes a refund without the parcel (support decides), and why."
+    )
     decisions: list[DecisionOut]
     refund: RefundOut
 

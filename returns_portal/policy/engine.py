@@ -37,7 +37,7 @@ from returns_portal.policy.facts import (
     ReturnRequest,
 )
 from returns_portal.policy.money import Money, line_paid_amounts, unit_share
-from returns_portal.policy.packs import CN_7DAY, EU_14DAY, assess_product
+from returns_portal.policy.packs import CN_7DAY, EU_14DAY, assess_product, normalise_category
 from returns_portal.policy.reasons import Reason, reason
 
 __all__ = [
@@ -131,6 +131,8 @@ class Evaluation:
     needs_review: bool
     reasons: tuple[Reason, ...]  # why a person must look at it (each fired rule's too)
     abuse: tuple[AbuseFlag, ...] = ()  # the abuse rules that fired, with their figures
+    # The policy proposes a refund without the parcel (support decides), and why.
+    returnless: Reason | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable form with stable key order and ISO dates."""
@@ -142,6 +144,7 @@ class Evaluation:
             "needs_review": self.needs_review,
             "reasons": [x.to_dict() for x in self.reasons],
             "abuse": [flag.to_dict() for flag in self.abuse],
+            "returnless": self.returnless.to_dict() if self.returnless else None,
             "decisions": [d.to_dict() for d in self.decisions],
             "refund": self.refund.to_dict(),
         }
@@ -506,6 +509,30 @@ def _review(ret: _Return) -> list[Reason]:
     return said
 
 
+def _returnless(ret: _Return, outcomes: list[_LineOutcome]) -> Reason | None:
+    """Propose keeping the items when every unit coming back is worth less than the
+    policy's `returnless.below`, in its categories and for its reasons (none: any); an
+    exchange needs its item back, so it is never proposed for one."""
+    rule = ret.policy.returnless
+    back = [(o, rl) for o, rl in zip(outcomes, ret.request.lines, strict=True)
+            if o.refund.quantity]  # fmt: skip
+    if rule.below is None or not back:
+        return None
+    for _, rl in back:
+        line = ret.order.line(rl.line_id)
+        unit = ret.paid[rl.line_id] // max(1, line.quantity)
+        if (
+            unit >= rule.below
+            or rl.resolution == Resolution.EXCHANGE
+            or (
+                rule.categories and normalise_category(line.product.category) not in rule.categories
+            )
+            or (rule.reasons and rl.reason not in rule.reasons)
+        ):
+            return None
+    return reason("returnless_proposed", r.RETURNLESS_PROPOSED, below=ret.money(rule.below))
+
+
 def _approval(policy: Policy, total: int) -> str:
     if policy.auto_approve_below is not None and total < policy.auto_approve_below:
         return "auto"
@@ -570,4 +597,5 @@ def evaluate(
         needs_review=bool(review),
         reasons=tuple(review),
         abuse=flags,
+        returnless=None if flags or inspection else _returnless(ret, outcomes),
     )

@@ -94,4 +94,6 @@ def format_evaluation(ev: Evaluation, tz: str) -> str:
             else f"  - {item.text}"
             for item in ev.reasons
         )
+    if ev.returnless is not None:
+        out += ["", "Keep the items", f"  - {ev.returnless.text}"]
     return "\n".join(out) + "\n"

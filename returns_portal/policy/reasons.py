@@ -251,6 +251,10 @@ WITHDRAWAL_INFO_MISSING_EXTENSION = N_(
     "You were not told about the right of withdrawal, so the period is extended by 12 months, "
     "until {last_day}."
 )
+RETURNLESS_PROPOSED = N_(
+    "Every item coming back is worth less than {below}: the shop may let the customer keep "
+    "them and refund without the parcel."
+)
 REFUND_DUE_BY = N_("The refund is due by {due_date}.")
 REFUND_DUE_AFTER_RECEIPT = N_("The refund is due within {days} days after we receive your return.")
 REFUND_SAME_MEANS = N_(

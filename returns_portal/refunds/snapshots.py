@@ -176,6 +176,8 @@ class EstimateSnapshot(_Snapshot):
     needs_review: bool = False
     reasons: list[ReasonSnapshot] = Field(default_factory=list)
     abuse: list[AbuseFlagSnapshot] = Field(default_factory=list)
+    # The policy proposed letting the customer keep the items (the desk offers it), and why.
+    returnless: ReasonSnapshot | None = None
     decisions: list[DecisionSnapshot] = Field(default_factory=list)
     refund: RefundSnapshot = Field(default_factory=RefundSnapshot)
 

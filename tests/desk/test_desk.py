@@ -223,9 +223,7 @@ def test_approving_a_flagged_return_mails_the_label_and_lets_the_warehouse_recei
     assert rma.status == ReturnStatus.RECEIVED
     actor = db.session.scalar(
         select(AuditEvent.actor)
-        .where(
-            AuditEvent.action == "return.awaiting_shipment", AuditEvent.entity_id == rma.number
-        )
+        .where(AuditEvent.action == "return.awaiting_shipment", AuditEvent.entity_id == rma.number)
         .order_by(AuditEvent.id.desc())
     )
     assert "support@example.com" in actor
@@ -359,3 +357,20 @@ def test_keeping_the_items_proposes_the_refund_for_finance_and_tells_the_custome
     page = page_of(shop, rma)
     assert "No need to send it back: refund waiting for approval" in page
     assert "Received at our warehouse" not in page
+
+
+def test_the_policy_s_keep_the_item_proposal_is_offered_on_the_return_s_page(shop):
+    document = dict(active_policy().document)
+    document["returnless"] = {"below": 20000, "categories": [], "reasons": ["too_small"]}
+    save_policy(document, "test")
+    rma = open_portal_return()  # two T-shirts at 129.00, too small
+    staff = signed_in(shop, Role.SUPPORT)
+    page = text_of(staff.client.get(f"/staff/returns/{rma.number}"))
+    assert "The policy proposes a refund without the parcel:" in page
+    assert "Let the customer keep the items" in page
+    # A dearer line is not proposed: the customer sends it back as usual.
+    document["returnless"]["below"] = 12900
+    save_policy(document, "test")
+    paid_order("1003")
+    dear = open_portal_return("1003")
+    assert "The policy proposes" not in text_of(staff.client.get(f"/staff/returns/{dear.number}"))

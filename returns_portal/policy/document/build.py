@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from returns_portal.policy.abuse import AbuseRules, normalise_address, normalise_email
 from returns_portal.policy.document.read import AbuseIn, FeeIn, PolicyDocumentIn
-from returns_portal.policy.facts import Resolution, ReturnMethod
+from returns_portal.policy.facts import Resolution, ReturnMethod, ReturnReason
 from returns_portal.policy.packs import Pack, normalise_category
 
 
@@ -71,6 +71,7 @@ class Policy:
     auto_approve_below: int | None = field(repr=False)
     two_approvers_above: int | None = field(repr=False)
     abuse: AbuseRules = field(repr=False)
+    returnless: Returnless = field(repr=False)
     canonical_json: str = field(repr=False)
 
     @property
@@ -159,7 +160,29 @@ def canonical_document(doc: PolicyDocumentIn, pack: Pack) -> dict[str, Any]:
             "two_approvers_above": doc.approval.two_approvers_above,
         },
         "abuse": _abuse(doc.abuse),
+        "returnless": {
+            "below": doc.returnless.below,
+            "categories": sorted({normalise_category(c) for c in doc.returnless.categories}),
+            "reasons": [x.value for x in ReturnReason if x in doc.returnless.reasons],
+        },
     }
+
+
+@dataclass(frozen=True)
+class Returnless:
+    """When to propose a refund without the parcel (document key `returnless`)."""
+
+    below: int | None = None  # unit value, minor units; None: never
+    categories: frozenset[str] = frozenset()  # none: any
+    reasons: frozenset[ReturnReason] = frozenset()  # none: any
+
+    @classmethod
+    def from_document(cls, section: Mapping[str, Any]) -> Returnless:
+        return cls(
+            below=section.get("below"),
+            categories=frozenset(section.get("categories") or ()),
+            reasons=frozenset(ReturnReason(x) for x in section.get("reasons") or ()),
+        )
 
 
 def _rule(rule: BaseModel | None) -> dict[str, Any] | None:
@@ -230,5 +253,6 @@ def build_policy(document: Mapping[str, Any], pack: Pack, version: int | None) -
         auto_approve_below=document["approval"]["auto_approve_below"],
         two_approvers_above=document["approval"]["two_approvers_above"],
         abuse=AbuseRules.from_document(document.get("abuse") or {}),
+        returnless=Returnless.from_document(document.get("returnless") or {}),
         canonical_json=text,
     )

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from returns_portal.policy.facts import Resolution, ReturnMethod
+from returns_portal.policy.facts import Resolution, ReturnMethod, ReturnReason
 from returns_portal.policy.packs import DEFAULT_PACK, PACKS
 from returns_portal.policy.validation import (
     Flag,
@@ -298,6 +298,21 @@ class AbuseIn(Input):
         return ReturnsInPeriodIn(max_returns=self.max_returns, within_days=self.within_days)
 
 
+ReasonItem = Annotated[ReturnReason, one_of(ReturnReason, strip=True)]
+
+
+class ReturnlessIn(Input):
+    """When to propose that the customer keeps the items (a refund without the parcel):
+    every unit returned worth less than `below`, of one of `categories` and returned for one
+    of `reasons` (no list: any). Support decides at the desk; nothing happens by itself."""
+
+    below: Whole | None = Field(
+        default=None, description="Unit value (minor units); none: never proposed."
+    )
+    categories: Annotated[list[NonBlank], Field(strict=True)] = Field(default_factory=list)
+    reasons: Annotated[list[ReasonItem], Field(strict=True)] = Field(default_factory=list)
+
+
 class PolicyDocumentIn(Input):
     """The merchant's rules over a statutory pack (docs/policy.md); every key is optional."""
 
@@ -323,3 +338,4 @@ class PolicyDocumentIn(Input):
     )
     approval: ApprovalIn = Field(default_factory=ApprovalIn)
     abuse: AbuseIn = Field(default_factory=AbuseIn)
+    returnless: ReturnlessIn = Field(default_factory=ReturnlessIn)
