@@ -11,7 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from returns_portal import policy
-from returns_portal.store import services
+from returns_portal.store import services, versions
 
 policy_cli = AppGroup("policy", help="Show, load, export and explain the return policy.")
 
@@ -84,6 +84,38 @@ def load_command(file: Path) -> None:
             click.echo(f"Policy unchanged: version {version.version} is already active.")
         else:
             click.echo(f"Policy version {version.version} (pack {version.pack}) is now active.")
+
+
+@policy_cli.command("activate")
+@click.argument("number", type=click.IntRange(min=1))
+def activate_command(number: int) -> None:
+    """Make saved policy version NUMBER the active one again (checked as a save is)."""
+    _activate(number)
+
+
+@policy_cli.command("rollback")
+def rollback_command() -> None:
+    """Go back to the newest version saved before the active one."""
+    current = services.active_policy_version()
+    earlier = versions.previous_version(current.version) if current is not None else None
+    if earlier is None:
+        raise click.ClickException("There is no earlier policy version to roll back to.")
+    _activate(earlier.version)
+
+
+def _activate(number: int) -> None:
+    try:
+        version = versions.activate_version(number, actor="cli")
+    except versions.VersionNotFound as exc:
+        raise click.ClickException(f"There is no policy version {number}.") from exc
+    except versions.ActivationConflict as exc:
+        raise click.ClickException(f"Nothing changed: {exc}.") from exc
+    except policy.PolicyInputError as exc:
+        _fail_with(exc.errors, f"Version {number} is not valid any more. Nothing changed.")
+    except policy.PolicyRefused as exc:
+        _refused(exc)
+    else:
+        click.echo(f"Policy version {version.version} (pack {version.pack}) is now active.")
 
 
 @policy_cli.command("explain")

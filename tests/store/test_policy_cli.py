@@ -95,3 +95,36 @@ def test_the_example_policy_in_docs_is_the_demo_policy_and_loads():
 
     example = json.loads((Path(__file__).parents[2] / "docs/examples/policy-demo.json").read_text())
     assert example == DEMO_POLICY
+
+
+def test_rollback_and_activate_move_between_saved_versions_and_are_audited(cli, tmp_path):
+    first = {**DEMO_POLICY, "refund_within_days": 5}
+    second = {**DEMO_POLICY, "refund_within_days": 6}
+    cli.invoke(args=["policy", "load", write(tmp_path, first)])
+    cli.invoke(args=["policy", "load", write(tmp_path, second)])
+    assert active_policy().version == 2
+    back = cli.invoke(args=["policy", "rollback"])
+    assert back.exit_code == 0, back.output
+    assert "Policy version 1 (pack cn-7day) is now active." in back.output
+    assert active_policy().version == 1 and active_policy().refund_within_days == 5
+    again = cli.invoke(args=["policy", "rollback"])
+    assert again.exit_code == 1 and "no earlier policy version" in again.output
+    forward = cli.invoke(args=["policy", "activate", "2"])
+    assert forward.exit_code == 0 and active_policy().version == 2
+    same = cli.invoke(args=["policy", "activate", "2"])
+    assert same.exit_code == 1 and "Nothing changed: version 2 is already active" in same.output
+    missing = cli.invoke(args=["policy", "activate", "9"])
+    assert missing.exit_code == 1 and "There is no policy version 9." in missing.output
+    actions = list(db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity_type == "policy_version")
+        .order_by(AuditEvent.id)
+    ))  # fmt: skip
+    assert actions[-2:] == ["policy.rolled_back", "policy.activated"]
+    assert (
+        db.session.scalars(select(AuditEvent.actor).order_by(AuditEvent.id.desc())).first() == "cli"
+    )
+
+
+def test_rollback_with_no_policy_saved_says_so(cli):
+    answer = cli.invoke(args=["policy", "rollback"])
+    assert answer.exit_code == 1 and "no earlier policy version" in answer.output
