@@ -136,3 +136,22 @@ def test_support_rejects_a_flagged_return_and_the_customer_is_told_why(desk, fla
     page.goto(f"/returns/{flagged['3003']}?t={token}")
     expect(page.locator("main")).to_contain_text("Not accepted")
     expect(page.locator("main")).to_contain_text(why)
+
+
+def test_the_audit_page_shows_the_desk_s_actions_with_their_actor(desk, flagged, live_app):
+    from returns_portal.accounts.services import create_user
+    from returns_portal.extensions import db
+
+    with live_app.app_context():
+        create_user("desk-admin@example.com", SUPPORT[1], "admin")
+        db.session.remove()
+    page = desk
+    sign_in(page, "desk-admin@example.com", SUPPORT[1], "/staff/audit")
+    page.get_by_label("Who").fill(SUPPORT[0])
+    page.get_by_role("button", name="Show").click()
+    rows = page.locator("table tbody tr")
+    for action, number in (("return.awaiting_shipment", flagged["3002"]),
+                           ("return.rejected", flagged["3003"])):  # fmt: skip
+        row = rows.filter(has_text=action).filter(has_text=number)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text(SUPPORT[0])

@@ -164,3 +164,9 @@ def test_an_admin_is_refused_a_window_below_the_law_then_saves_and_rolls_back(
         db.session.remove()
     assert [action for action, _ in actions] == ["policy.saved", "policy.rolled_back"]
     assert all(actor.endswith(ADMIN_EMAIL) for _, actor in actions)
+
+    # The audit page shows both, with the admin who did them.
+    for action in ("policy.saved", "policy.rolled_back"):
+        page.goto(f"/staff/audit?action={action}")
+        row = page.locator("table tbody tr").filter(has_text=action).first
+        expect(row).to_contain_text(ADMIN_EMAIL)
