@@ -28,11 +28,20 @@ from returns_portal.desk.forms import (
 )
 from returns_portal.desk.pages import changes, desk_return, mail_of, photo_keys
 from returns_portal.desk.queries import Filters, carriers_in_use, search_returns
+from returns_portal.refunds.forms import METHOD_LABELS as REFUND_METHOD_LABELS
+from returns_portal.refunds.forms import STATUS_LABELS as REFUND_STATUS_LABELS
 from returns_portal.returns.models import Return
 from returns_portal.returns.services import load_return
 from returns_portal.storage import storage
 
 bp = Blueprint("desk", __name__, url_prefix="/staff/returns")
+
+REPLACEMENT_WORDS = {
+    "pending": _l("waiting for stock"),
+    "handed_to_fulfilment": _l("handed to fulfilment"),
+    "shipped": _l("shipped"),
+    "cancelled": _l("cancelled"),
+}
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,9 @@ def detail(number: str) -> str:
     return render_template(
         "desk/return.html", page=page, rma=rma, note_form=NoteForm(), actions=_offered(rma),
         changes=changes, STATUS_WORDS=STATUS_WORDS, RESOLUTION_WORDS=RESOLUTION_WORDS,
+        REFUND_STATUS_LABELS=REFUND_STATUS_LABELS, REFUND_METHOD_LABELS=REFUND_METHOD_LABELS,
+        REPLACEMENT_WORDS=REPLACEMENT_WORDS,
+        finance=has_role(current_user, Role.FINANCE),
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from returns_portal.accounts.models import Role
@@ -42,6 +43,9 @@ def shop(app, session):
 
 
 def signed_in(app, role: Role) -> Staff:
+    """A new browser, signed in as the role's user. (The tests' own app context outlives the
+    requests, so the user Flask-Login cached for the last one is dropped first.)"""
+    g.pop("_login_user", None)
     staff = Staff(app.test_client())
     staff.sign_in(f"{role.value}@example.com")
     return staff
@@ -374,3 +378,19 @@ def test_the_policy_s_keep_the_item_proposal_is_offered_on_the_return_s_page(sho
     paid_order("1003")
     dear = open_portal_return("1003")
     assert "The policy proposes" not in text_of(staff.client.get(f"/staff/returns/{dear.number}"))
+
+
+def test_the_money_reads_in_words_and_finance_follows_it_to_the_refund(shop):
+    from returns_portal.refunds.models import Refund
+
+    rma = open_portal_return()
+    desk.keep_items(rma, desk.Actor("user:1 support@example.com", Role.SUPPORT), "Cheap.")
+    refund = db.session.scalars(select(Refund).where(Refund.return_id == rma.id)).one()
+    finance = signed_in(shop, Role.FINANCE)
+    page = finance.client.get(f"/staff/returns/{rma.number}").text
+    assert f'href="/finance/refunds/{refund.id}"' in page
+    assert "Original payment" in page and "Waiting for approval" in page
+    support = signed_in(shop, Role.SUPPORT)
+    assert f'href="/finance/refunds/{refund.id}"' not in support.client.get(
+        f"/staff/returns/{rma.number}"
+    ).text
