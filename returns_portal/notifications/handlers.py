@@ -21,6 +21,7 @@ from returns_portal.returns.events import (
     ReturnMoved,
     ReturnOpened,
     ShipByExtended,
+    ShipReminder,
 )
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.overdue import tell_overdue
@@ -98,6 +99,12 @@ def mail_ship_by_extended(return_id: int) -> None:
         _sent(services.send_update(rma, "extended"))
 
 
+def mail_ship_reminder(return_id: int) -> None:
+    rma = db.session.get(Return, return_id)
+    if rma is not None and rma.status == ReturnStatus.AWAITING_SHIPMENT:  # not sent since
+        _sent(services.send_update(rma, "reminder"))
+
+
 def tell_overdue_job() -> str:
     return f"{tell_overdue()} customer(s) told of a late refund"
 
@@ -128,6 +135,7 @@ def init_app(app: Flask) -> None:
     subscribe(app, ReplacementShipped, "mail.replacement_shipped", mail_replacement_shipped)
     subscribe(app, ConfirmationResent, "mail.confirmation_resent", mail_confirmation_resent)
     subscribe(app, ShipByExtended, "mail.ship_by_extended", mail_ship_by_extended)
+    subscribe(app, ShipReminder, "mail.ship_reminder", mail_ship_reminder)
     jobs.register(app, "returns.tell_overdue", tell_overdue_job, every=timedelta(hours=6))
     subscribe(app, RefundPaid, "mail.refund_paid", mail_refund_paid)
     subscribe(app, RefundDenied, "mail.refund_denied", mail_refund_denied)

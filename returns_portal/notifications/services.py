@@ -52,7 +52,12 @@ SUBJECTS = {
     "resent": _l("Your return %(number)s: your label and details again"),
     "extended": _l("More time to send your return %(number)s"),
     "returnless": _l("Keep the items of your return %(number)s"),
+    "reminder": _l("Reminder: please send your return %(number)s"),
 }
+
+
+# The mails that carry the label and slip (or the QR code) while the return waits to be sent.
+WITH_DOCUMENTS = frozenset({"opened", "accepted", "resent", "reminder"})
 
 
 def send_update(rma: Return, kind: str, **context: Any) -> bool:
@@ -74,7 +79,11 @@ def send_update(rma: Return, kind: str, **context: Any) -> bool:
             )
         )
         ready = state.row in (Row.AWAITING_SHIPMENT, Row.LABEL_EXPIRING)  # not while reviewed
-        if kind in ("opened", "accepted", "resent") and ready and live_shipment(rma) is not None:
+        if (
+            kind in ("opened", "accepted", "resent", "reminder")
+            and ready
+            and live_shipment(rma) is not None
+        ):
             _attach_documents(message, rma)
     try:
         mailer().send(message)

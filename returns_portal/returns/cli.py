@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from returns_portal.extensions import db
+from returns_portal.returns.expiry import expire_unsent
 from returns_portal.returns.overdue import tell_overdue
 from returns_portal.returns.photos import sweep_photos
 from returns_portal.returns.services import (
@@ -30,6 +31,19 @@ exchanges_cli = AppGroup("exchanges", help="Replacement orders: the new items of
 def tell_overdue_command(limit: int) -> None:
     """E-mail each customer whose refund is past its due date (once per return)."""
     click.echo(f"{tell_overdue(limit)} customer(s) told of a late refund.")
+
+
+@returns_cli.command("expire")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
+              help="At most this many returns waiting to be sent looked at per run.")  # fmt: skip
+def expire_command(limit: int) -> None:
+    """Remind customers whose last day to send the parcel is near; expire returns past it
+    (label voided with the carrier, exchange stock released, customer told)."""
+    done = expire_unsent(limit)
+    click.echo(
+        f"{done.reminded} reminded, {done.expired} expired, "
+        f"{done.kept} past their day but already with the carrier."
+    )
 
 
 @photos_cli.command("sweep")

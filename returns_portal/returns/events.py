@@ -53,3 +53,10 @@ class ShipByExtended:
     """Staff gave the customer more days to send the parcel."""
 
     return_id: int
+
+
+@dataclass(frozen=True)
+class ShipReminder:
+    """The last day to send the parcel is near and it was not sent (said once per day)."""
+
+    return_id: int

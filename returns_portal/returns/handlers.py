@@ -1,5 +1,6 @@
-"""What the returns domain does after a change is committed: replacement orders for
-exchanges, made once the return is far enough, and handed over when stock comes in."""
+"""What the returns domain does after a change is committed, and on the clock: replacement
+orders for exchanges (made once the return is far enough, handed over when stock comes in),
+and reminders and expiry for returns never sent."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Flask
 from returns_portal import jobs
 from returns_portal.events.services import subscribe
 from returns_portal.returns.events import ReturnMoved
+from returns_portal.returns.expiry import expire_unsent
 from returns_portal.returns.services.replacements import create_replacement, hand_over_waiting
 
 
@@ -28,6 +30,15 @@ def hand_over_job() -> str:
     )
 
 
+def expire_job() -> str:
+    done = expire_unsent()
+    return (
+        f"{done.reminded} reminded, {done.expired} expired, "
+        f"{done.kept} past their day but with the carrier"
+    )
+
+
 def init_app(app: Flask) -> None:
     subscribe(app, ReturnMoved, "returns.replacement", replacement_on_move)
     jobs.register(app, "exchanges.hand_over", hand_over_job, every=timedelta(hours=1))
+    jobs.register(app, "returns.expire", expire_job, every=timedelta(hours=1))

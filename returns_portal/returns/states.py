@@ -133,7 +133,7 @@ def customer_state(rma: Return) -> CustomerState:
     breakdown = breakdown_of(refund.breakdown).refund if refund else estimate.refund
     items = _items(rma, breakdown if refund else None, estimate.refund)
     due_by = refund_due_by(rma) or breakdown.refund_due_by
-    ship_by = _ship_by(rma)
+    ship_by_day = ship_by(rma)
     exchange_only = bool(rma.items) and all(i.resolution == "exchange" for i in rma.items)
     exchanged = any(i.resolution == "exchange" for i in rma.items)
     state = CustomerState(
@@ -144,7 +144,7 @@ def customer_state(rma: Return) -> CustomerState:
         currency=breakdown.currency or rma.order.currency,
         parts=parts,
         due_by=due_by,
-        ship_by=ship_by,
+        ship_by=ship_by_day,
         today=today,
         reason=(rma.status_reason or "") if rma.status == ReturnStatus.REJECTED else "",
         items=items,
@@ -245,7 +245,7 @@ def _replacement(rma: Return) -> Replacement | None:
     )
 
 
-def _ship_by(rma: Return) -> date | None:
+def ship_by(rma: Return) -> date | None:
     """The last day to send the parcel: the policy's, or the later day support gave."""
     days = return_policy(rma).ship_within_days
     extended = rma.ship_by_extended_to

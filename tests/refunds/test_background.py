@@ -178,6 +178,7 @@ def test_the_periodic_reconcile_job_runs_on_the_worker(worker_app):
             "events.redeliver",
             "returns.tell_overdue",  # late refunds told to their customers
             "exchanges.hand_over",  # replacements waiting for stock, and any missed
+            "returns.expire",  # reminders, and returns never sent
         }
         assert enqueue("refunds.reconcile") is None  # queued, not run here
         wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED)

@@ -62,6 +62,7 @@ class Policy:
     label_cost: int = field(repr=False)
     free_return_above: int | None = field(repr=False)
     ship_within_days: int | None = field(repr=False)
+    remind_days_before: int | None = field(repr=False)
     methods: tuple[ReturnMethod, ...] = field(repr=False)
     resolutions: tuple[Resolution, ...] = field(repr=False)
     store_credit_bonus_percent: int = field(repr=False)
@@ -143,6 +144,7 @@ def canonical_document(doc: PolicyDocumentIn, pack: Pack) -> dict[str, Any]:
             "label_cost": doc.return_shipping.label_cost,
             "free_above": doc.return_shipping.free_above,
             "ship_within_days": doc.return_shipping.ship_within_days,
+            "remind_days_before": doc.return_shipping.remind_days_before,
         },
         # Lists of choices are kept in the order of their enum, without duplicates.
         "methods": [m.value for m in ReturnMethod if m in doc.methods],
@@ -242,6 +244,7 @@ def build_policy(document: Mapping[str, Any], pack: Pack, version: int | None) -
         label_cost=document["return_shipping"]["label_cost"],
         free_return_above=document["return_shipping"]["free_above"],
         ship_within_days=document["return_shipping"].get("ship_within_days"),
+        remind_days_before=document["return_shipping"].get("remind_days_before", 2),
         methods=tuple(ReturnMethod(m) for m in document["methods"]),
         resolutions=tuple(Resolution(r) for r in document["resolutions"]["allowed"]),
         store_credit_bonus_percent=document["resolutions"]["store_credit_bonus_percent"],

@@ -161,6 +161,11 @@ class ReturnShippingIn(Input):
     ship_within_days: Positive | None = Field(
         default=None, description="Days from the request to send the parcel; none: no limit."
     )
+    remind_days_before: Whole | None = Field(
+        default=2,
+        description="Remind the customer this many days before the last day to send it; "
+        "none: no reminder.",
+    )
 
 
 class ResolutionsIn(Input):
