@@ -391,6 +391,7 @@ def test_the_money_reads_in_words_and_finance_follows_it_to_the_refund(shop):
     assert f'href="/finance/refunds/{refund.id}"' in page
     assert "Original payment" in page and "Waiting for approval" in page
     support = signed_in(shop, Role.SUPPORT)
-    assert f'href="/finance/refunds/{refund.id}"' not in support.client.get(
-        f"/staff/returns/{rma.number}"
-    ).text
+    assert (
+        f'href="/finance/refunds/{refund.id}"'
+        not in support.client.get(f"/staff/returns/{rma.number}").text
+    )
