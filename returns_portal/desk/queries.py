@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import CompoundSelect, Select, func, or_, select, union
 
 from returns_portal.audit.models import AuditEvent
 from returns_portal.extensions import db
@@ -75,23 +75,34 @@ def _matching(q: str) -> Any:
     term = q.strip()
     if not term:
         return None
-    shipped = exists().where(Shipment.return_id == Return.id, Shipment.tracking_number == term)
-    conditions = [
-        Return.number == term.upper(),
-        Order.number == term,
-        shipped,
-    ]
+    by_order = Order.number == term
     if "@" in term:
-        conditions.append(Order.email == term.lower())
+        by_customer = Order.email == term.lower()
     else:
         # The beginning of the name, as typed; a prefix keeps the name index usable.
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Order.customer_name.like(f"{escaped}%", escape="\\"))
-    return or_(*conditions)
+        by_customer = Order.customer_name.like(f"{escaped}%", escape="\\")
+    # Each way of matching reads its own index (the name's and the returns' order index hold
+    # the ids, so a common name is found without reading its orders) and the returns found
+    # are looked up by id: one OR over columns of joined tables reads every return and order.
+    # Not correlated: each part reads its tables afresh.
+    found: CompoundSelect[Any] = union(
+        select(Return.id).where(Return.number == term.upper()).correlate(None),
+        select(Shipment.return_id).where(Shipment.tracking_number == term).correlate(None),
+        *(
+            select(Return.id)
+            .join(Order, Order.id == Return.order_id)
+            .where(condition)
+            .correlate(None)
+            for condition in (by_order, by_customer)
+        ),
+    )
+    return Return.id.in_(found)
 
 
 def _filtered(filters: Filters, now: datetime) -> Select[Any]:
-    query = select(Return).join(Order, Order.id == Return.order_id)
+    # Returns only: the page joins the orders for its columns, and the counts never need them.
+    query = select(Return)
     condition = _matching(filters.q)
     if condition is not None:
         query = query.where(condition)
@@ -107,23 +118,32 @@ def _filtered(filters: Filters, now: datetime) -> Select[Any]:
     if filters.carrier:
         query = query.where(Return.carrier == filters.carrier)
     if filters.flagged:
+        # The column itself, not IS TRUE, which the partial index of flagged returns answers
+        # (needs_review is never NULL).
         query = query.where(
-            or_(Return.needs_review.is_(True), Return.status == ReturnStatus.NEEDS_REVIEW.value)
+            or_(Return.needs_review, Return.status == ReturnStatus.NEEDS_REVIEW.value)
         )
     if filters.older_than_days is not None:
         query = query.where(Return.requested_at < now - timedelta(days=filters.older_than_days))
     if filters.late == "uninspected":
-        started = select(Inspection.id).where(
-            Inspection.return_id == Return.id, Inspection.started_at < now - UNINSPECTED_AFTER
+        # An inspection started before then, asked as "the first one started before then":
+        # a look at the start of each received return's index range, where EXISTS would be
+        # planned as a hash of every inspection ever started.
+        first_started = (
+            select(func.min(Inspection.started_at))
+            .where(Inspection.return_id == Return.id)
+            .scalar_subquery()
         )
-        query = query.where(Return.status == ReturnStatus.RECEIVED.value, started.exists())
+        query = query.where(
+            Return.status == ReturnStatus.RECEIVED.value,
+            first_started < now - UNINSPECTED_AFTER,
+        )
     elif filters.late == "overdue":
-        told = select(AuditEvent.id).where(
-            AuditEvent.entity_type == "return",
-            AuditEvent.entity_id == Return.number,
-            AuditEvent.action == "return.refund_overdue",
+        # The few told-overdue events, by the action index, then their returns by number.
+        told = select(AuditEvent.entity_id).where(
+            AuditEvent.action == "return.refund_overdue", AuditEvent.entity_type == "return"
         )
-        query = query.where(Return.status.in_(OPEN_MONEY), told.exists())
+        query = query.where(Return.status.in_(OPEN_MONEY), Return.number.in_(told))
     return query
 
 
@@ -133,12 +153,21 @@ def search_returns(filters: Filters, page: int = 1, per_page: int = PER_PAGE) ->
     now = utcnow()
     page = max(1, page)
     order_by = SORTS.get(filters.sort, SORTS["newest"])
-    query = (
+    # The page's ids first, read in order from an index where the filters allow, then only
+    # their rows and orders: a deep page skips ids, not joined rows.
+    ids = (
         _filtered(filters, now)
-        .add_columns(Order.number, Order.email, Order.customer_name)
+        .with_only_columns(Return.id)
         .order_by(*order_by)
         .offset((page - 1) * per_page)
         .limit(per_page + 1)
+        .correlate(None)
+    )
+    query = (
+        select(Return, Order.number, Order.email, Order.customer_name)
+        .join(Order, Order.id == Return.order_id)
+        .where(Return.id.in_(ids))
+        .order_by(*order_by)
     )
     found = db.session.execute(query).all()
     returns = [r[0] for r in found[:per_page]]
@@ -164,12 +193,22 @@ def _item_counts(ids: list[int]) -> dict[int, int]:
 def status_counts(filters: Filters, now: datetime | None = None) -> dict[str, int]:
     """Returns in each status among those the filters match, all but the status filter."""
     unfiltered = Filters(**{**filters.__dict__, "status": ""})
-    query = (
-        _filtered(unfiltered, now or utcnow())
-        .with_only_columns(Return.status, func.count(Return.id))
-        .group_by(Return.status)
-    )
-    counts = {status: int(n) for status, n in db.session.execute(query)}
+    query = _filtered(unfiltered, now or utcnow())
+    if unfiltered == Filters(older_than_days=unfiltered.older_than_days, sort=unfiltered.sort):
+        # Nothing but the request time: one count per status, each a range of the status
+        # index read without the table, costs half of grouping every row by its status.
+        where = () if query.whereclause is None else (query.whereclause,)
+        each = [
+            select(func.count())
+            .select_from(Return)
+            .where(Return.status == status.value, *where)
+            .scalar_subquery()
+            for status in ReturnStatus
+        ]
+        counted = db.session.execute(select(*each)).one()
+        return {status.value: int(n) for status, n in zip(ReturnStatus, counted, strict=True)}
+    grouped = query.with_only_columns(Return.status, func.count()).group_by(Return.status)
+    counts = {status: int(n) for status, n in db.session.execute(grouped)}
     return {status.value: counts.get(status.value, 0) for status in ReturnStatus}
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from returns_portal.extensions import db
@@ -32,11 +32,29 @@ class Return(db.Model):  # type: ignore[name-defined]
     """One customer request to send items back (an RMA), decided under one policy version."""
 
     __tablename__ = "returns"
+    # The desk lists returns newest (or oldest) first, of one status or all, or by their last
+    # change, a page at a time: each order is an index read from one end, with the id as the
+    # tie-break the list sorts by. Flagged returns are few: their index holds only them.
+    __table_args__ = (
+        Index("ix_returns_status_requested_at", "status", "requested_at", "id"),
+        # With the id: a return is found by its order without reading the table.
+        Index("ix_returns_order_id", "order_id", "id"),
+        Index("ix_returns_requested_at", "requested_at", "id"),
+        Index("ix_returns_updated_at", "updated_at", "id"),
+        # A carrier's returns counted by status from the index alone.
+        Index("ix_returns_carrier", "carrier", "status"),
+        Index(
+            "ix_returns_flagged",
+            "requested_at",
+            postgresql_where=text("needs_review"),
+            sqlite_where=text("needs_review"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    status: Mapped[str] = mapped_column(String(24), default=ReturnStatus.REQUESTED, index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    status: Mapped[str] = mapped_column(String(24), default=ReturnStatus.REQUESTED)
     policy_version_id: Mapped[int | None] = mapped_column(ForeignKey("policy_versions.id"))
     method: Mapped[str] = mapped_column(String(24))
     locale: Mapped[str] = mapped_column(String(16), default="en")
@@ -67,6 +85,12 @@ class ReturnItem(db.Model):  # type: ignore[name-defined]
     """Units of one order line in a return, with the reason and the resolution asked for."""
 
     __tablename__ = "return_items"
+    # The desk filters returns by their items' reason and resolution (either or both): the
+    # returns with such items are read from an index alone.
+    __table_args__ = (
+        Index("ix_return_items_reason", "reason", "resolution", "return_id"),
+        Index("ix_return_items_resolution", "resolution", "return_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), index=True)
