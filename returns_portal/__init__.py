@@ -170,11 +170,13 @@ def create_app(config_class: type | None = None, default_env: str = "development
     events.init_app(app)
 
     from returns_portal.notifications import handlers as notification_handlers
+    from returns_portal.receiving import handlers as receiving_handlers
     from returns_portal.refunds import handlers as refund_handlers
     from returns_portal.returns import handlers as return_handlers
 
     refund_handlers.init_app(app)
     return_handlers.init_app(app)
+    receiving_handlers.init_app(app)
     notification_handlers.init_app(app)
     jobs.start(app)  # once every domain registered its jobs
 

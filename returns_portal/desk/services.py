@@ -34,9 +34,8 @@ from returns_portal.audit.services import record_event
 from returns_portal.events import services as events
 from returns_portal.events.services import publish
 from returns_portal.extensions import db
-from returns_portal.receiving.services import return_policy, return_request
+from returns_portal.receiving.services import intact_findings, return_policy, return_request
 from returns_portal.refunds.services import propose_settlement
-from returns_portal.refunds.snapshots import estimate_of
 from returns_portal.returns.events import ConfirmationResent, ShipByExtended
 from returns_portal.returns.models import Return, ReturnNote, ReturnStatus
 from returns_portal.returns.services import ReturnError, cancel_return, order_context, transition
@@ -249,7 +248,7 @@ def keep_items(rma: Return, actor: Actor, reason: str) -> Return:
         order_context(rma.order, decided=rma).facts,
         return_request(rma),
         return_policy(rma),
-        _kept(rma),
+        intact_findings(rma, utcnow()),
     )
     transition(rma, ReturnStatus.INSPECTED, actor.name, "kept by the customer")
     refunds = propose_settlement(rma, evaluation.to_dict())
@@ -260,23 +259,6 @@ def keep_items(rma: Return, actor: Actor, reason: str) -> Return:
     )  # fmt: skip
     events.commit()  # no auto-approval: finance decides on money nobody has checked
     return rma
-
-
-def _kept(rma: Return) -> policy.Inspection:
-    """The findings of a return whose items stay with the customer: all of it, intact (each
-    line's checklist answered yes), today."""
-    checklists = {d.line_id: d.checklist for d in estimate_of(rma.estimate).decisions}
-    return policy.Inspection(
-        received_at=utcnow(),
-        lines={
-            item.line.line_ref: policy.LineFindings(
-                line_id=item.line.line_ref,
-                received_qty=item.quantity,
-                answers={q.code: True for q in checklists.get(item.line.line_ref, [])},
-            )
-            for item in rma.items
-        },
-    )
 
 
 def notes_of(rma: Return) -> list[ReturnNote]:

@@ -73,6 +73,7 @@ class Policy:
     two_approvers_above: int | None = field(repr=False)
     abuse: AbuseRules = field(repr=False)
     returnless: Returnless = field(repr=False)
+    refund_at_first_scan_below: int | None = field(repr=False)
     canonical_json: str = field(repr=False)
 
     @property
@@ -167,6 +168,7 @@ def canonical_document(doc: PolicyDocumentIn, pack: Pack) -> dict[str, Any]:
             "categories": sorted({normalise_category(c) for c in doc.returnless.categories}),
             "reasons": [x.value for x in ReturnReason if x in doc.returnless.reasons],
         },
+        "refund_at_first_scan": {"below": doc.refund_at_first_scan.below},
     }
 
 
@@ -257,5 +259,6 @@ def build_policy(document: Mapping[str, Any], pack: Pack, version: int | None) -
         two_approvers_above=document["approval"]["two_approvers_above"],
         abuse=AbuseRules.from_document(document.get("abuse") or {}),
         returnless=Returnless.from_document(document.get("returnless") or {}),
+        refund_at_first_scan_below=(document.get("refund_at_first_scan") or {}).get("below"),
         canonical_json=text,
     )

@@ -318,6 +318,13 @@ class ReturnlessIn(Input):
     reasons: Annotated[list[ReasonItem], Field(strict=True)] = Field(default_factory=list)
 
 
+class RefundAtFirstScanIn(Input):
+    """Refund trusted customers when the carrier accepts the parcel, not at receipt: orders
+    paid less than `below` (minor units), with no flag and no rejected return before."""
+
+    below: Whole | None = Field(default=None, description="Order value; none: never.")
+
+
 class PolicyDocumentIn(Input):
     """The merchant's rules over a statutory pack (docs/policy.md); every key is optional."""
 
@@ -344,3 +351,4 @@ class PolicyDocumentIn(Input):
     approval: ApprovalIn = Field(default_factory=ApprovalIn)
     abuse: AbuseIn = Field(default_factory=AbuseIn)
     returnless: ReturnlessIn = Field(default_factory=ReturnlessIn)
+    refund_at_first_scan: RefundAtFirstScanIn = Field(default_factory=RefundAtFirstScanIn)

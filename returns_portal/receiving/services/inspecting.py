@@ -7,7 +7,7 @@ policy engine from the findings, exactly as the dry run computes it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -25,8 +25,9 @@ from returns_portal.receiving.services.common import (
     expected_items,
     note_staff,
 )
-from returns_portal.refunds.models import Refund
+from returns_portal.refunds.models import Refund, RefundStatus
 from returns_portal.refunds.services import auto_approve, propose_settlement
+from returns_portal.refunds.snapshots import estimate_of
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.services import order_context, transition
 from returns_portal.returns.services.draft import RequestItem, policy_request
@@ -212,8 +213,27 @@ def policy_inspection(inspection: Inspection) -> policy.Inspection:
     )
 
 
+def intact_findings(rma: Return, at: datetime) -> policy.Inspection:
+    """Findings as if every unit came back intact at `at` (each line's checklist answered
+    yes): how a refund is worked out before anyone has seen the items (the customer keeps
+    them, or the refund is paid at the carrier's first scan)."""
+    checklists = {d.line_id: d.checklist for d in estimate_of(rma.estimate).decisions}
+    return policy.Inspection(
+        received_at=at,
+        lines={
+            item.line.line_ref: policy.LineFindings(
+                line_id=item.line.line_ref,
+                received_qty=item.quantity,
+                answers={q.code: True for q in checklists.get(item.line.line_ref, [])},
+            )
+            for item in rma.items
+        },
+    )
+
+
 def complete_inspection(inspection: Inspection, actor: str) -> Refund:
-    """Finish the inspection: restock, mark the return inspected and propose its refund."""
+    """Finish the inspection: restock, mark the return inspected and propose its refund
+    (or, when it was proposed at the carrier's first scan, record what was found)."""
     if inspection.completed_at is not None:
         raise ReceivingError(_l("This receipt is complete."))
     note_staff(inspection, actor, "completed")
@@ -233,6 +253,9 @@ def complete_inspection(inspection: Inspection, actor: str) -> Refund:
     inspection.completed_at = utcnow()
     transition(rma, ReturnStatus.INSPECTED, actor)
 
+    early = proposed_refund(rma)
+    if early is not None:
+        return _after_early_refund(rma, early, evaluation, expected, inspection, actor)
     refunds = propose_settlement(rma, evaluation.to_dict())
     record_event(
         actor,
@@ -248,6 +271,32 @@ def complete_inspection(inspection: Inspection, actor: str) -> Refund:
     events.commit()
     paid = [auto_approve(refund) for refund in refunds]
     return paid[0]
+
+
+def _after_early_refund(
+    rma: Return,
+    early: Refund,
+    evaluation: policy.Evaluation,
+    expected: list[Expected],
+    inspection: Inspection,
+    actor: str,
+) -> Refund:
+    """The refund was proposed at the first scan: it stands (paid exactly once, as any
+    refund); the inspection's findings are recorded, and what they would have taken off is
+    flagged for the staff to follow up."""
+    would = evaluation.refund.total
+    refunds = db.session.scalars(select(Refund).where(Refund.return_id == rma.id)).all()
+    proposed = sum(r.amount for r in refunds if r.method != "exchange_charge")
+    record_event(
+        actor, "inspection.after_early_refund", "return", rma.number,
+        after={"short": {e.line.sku: e.short for e in expected if e.short},
+               "unexpected": inspection.unexpected, "refund_now": would,
+               "refunded_at_first_scan": proposed, "differs": would != proposed},
+    )  # fmt: skip
+    if all(r.status in (RefundStatus.SUCCEEDED, RefundStatus.CANCELLED) for r in refunds):
+        transition(rma, ReturnStatus.RESOLVED, "system", "refunded at the first scan")
+    events.commit()
+    return early
 
 
 def _restock(line: OrderLine, quantity: int) -> None:
