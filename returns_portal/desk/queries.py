@@ -69,6 +69,15 @@ class ResultPage:
     counts: dict[str, int] = field(default_factory=dict)  # status → returns in it
 
 
+NAME_MIN_LETTERS = 3  # a shorter beginning of a Latin name matches a good part of a big shop
+
+
+def name_searchable(term: str) -> bool:
+    """Whether `term` is long enough to look names up by: three letters, or any character
+    beyond ASCII (two Chinese characters already name few people)."""
+    return len(term) >= NAME_MIN_LETTERS or not term.isascii()
+
+
 def _matching(q: str) -> Any:
     """The condition for a search term: an RMA, order or tracking number, an e-mail or the
     beginning of a customer's name."""
@@ -76,9 +85,10 @@ def _matching(q: str) -> Any:
     if not term:
         return None
     by_order = Order.number == term
+    by_customer: Any = None
     if "@" in term:
         by_customer = Order.email == term.lower()
-    else:
+    elif name_searchable(term):
         # The beginning of the name, as typed; a prefix keeps the name index usable.
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         by_customer = Order.customer_name.like(f"{escaped}%", escape="\\")
@@ -95,6 +105,7 @@ def _matching(q: str) -> Any:
             .where(condition)
             .correlate(None)
             for condition in (by_order, by_customer)
+            if condition is not None
         ),
     )
     return Return.id.in_(found)

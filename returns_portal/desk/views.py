@@ -27,7 +27,7 @@ from returns_portal.desk.forms import (
     any_of,
 )
 from returns_portal.desk.pages import changes, desk_return, mail_of, photo_keys
-from returns_portal.desk.queries import Filters, carriers_in_use, search_returns
+from returns_portal.desk.queries import Filters, carriers_in_use, name_searchable, search_returns
 from returns_portal.refunds.forms import METHOD_LABELS as REFUND_METHOD_LABELS
 from returns_portal.refunds.forms import STATUS_LABELS as REFUND_STATUS_LABELS
 from returns_portal.returns.models import Return
@@ -148,9 +148,11 @@ def index() -> str:
     page = request.args.get("page", 1, type=int) or 1
     found = search_returns(filters, page=page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    term = filters.q.strip()
+    short_name = bool(term) and "@" not in term and not name_searchable(term)
     return render_template(
         "desk/list.html", form=form, found=found, filters=filters, args=args,
-        STATUS_WORDS=STATUS_WORDS, LATE_WORDS=LATE_WORDS,
+        STATUS_WORDS=STATUS_WORDS, LATE_WORDS=LATE_WORDS, short_name=short_name,
     )  # fmt: skip
 
 

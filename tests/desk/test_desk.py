@@ -92,7 +92,7 @@ def test_a_return_is_found_by_what_the_customer_or_the_parcel_says(shop, how):
         "email": order.email,
         "EMAIL": order.email.upper(),
         "tracking": live_shipment(rma).tracking_number,
-        "name": order.customer_name[:2],
+        "name": order.customer_name[:4],  # "Li W"
     }[how]
     found = search_returns(Filters(q=term))
     assert [row.rma.number for row in found.rows] == [rma.number]
@@ -148,6 +148,21 @@ def test_flagged_lists_returns_sent_to_review_with_the_rules_that_fired(shop):
 
         sentence = " ".join(str(explain(flag.why)).split())
     assert sentence in listed and sentence in page and "Why it was flagged" in page
+
+
+def test_a_latin_name_needs_three_letters_and_a_chinese_one_does_not(shop):
+    rma = open_portal_return()
+    name = rma.order.customer_name
+    assert name == "Li Wei"
+    assert search_returns(Filters(q="Li")).rows == []
+    assert search_returns(Filters(q="Li ")).rows == []  # spaces around are not letters
+    assert [r.rma.number for r in search_returns(Filters(q="Li W")).rows] == [rma.number]
+    rma.order.customer_name = "王伟"
+    db.session.commit()
+    assert [r.rma.number for r in search_returns(Filters(q="王伟")).rows] == [rma.number]
+    staff = signed_in(shop, Role.SUPPORT)
+    page = staff.client.get("/staff/returns?q=Li").text
+    assert "A name is looked up from its first three letters." in page
 
 
 def test_the_list_page_searches_through_the_form(shop):
