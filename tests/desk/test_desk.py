@@ -226,7 +226,7 @@ def test_an_empty_note_is_refused_and_nothing_is_saved(shop):
 
 def test_approving_a_flagged_return_mails_the_label_and_lets_the_warehouse_receive_it(shop):
     rma = flagged()
-    with pytest.raises(receiving.ReceivingError):
+    with pytest.raises(receiving.ReceivingError, match="being checked by support"):
         receiving.receive_parcel(rma, WORKER)  # refused while it is being checked
     db.session.rollback()
     staff = signed_in(shop, Role.SUPPORT)

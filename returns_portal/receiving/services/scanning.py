@@ -85,6 +85,15 @@ def receive_parcel(rma: Return, actor: str, code: str = "") -> Inspection:
         db.session.commit()
         return inspection
     status = ReturnStatus(rma.status)
+    if status is ReturnStatus.NEEDS_REVIEW:
+        # The customer may have sent it anyway: keep it, don't count it in yet.
+        raise ReceivingError(
+            _l(
+                "Return %(number)s is being checked by support: it cannot be received yet. "
+                "Put the parcel aside and ask support to approve or reject it.",
+                number=rma.number,
+            )
+        )
     if status not in RECEIVABLE:
         raise ReceivingError(
             _l(
