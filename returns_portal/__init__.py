@@ -173,11 +173,13 @@ def create_app(config_class: type | None = None, default_env: str = "development
     from returns_portal.receiving import handlers as receiving_handlers
     from returns_portal.refunds import handlers as refund_handlers
     from returns_portal.returns import handlers as return_handlers
+    from returns_portal.shipping import handlers as shipping_handlers
 
     refund_handlers.init_app(app)
     return_handlers.init_app(app)
     receiving_handlers.init_app(app)
     notification_handlers.init_app(app)
+    shipping_handlers.init_app(app)
     jobs.start(app)  # once every domain registered its jobs
 
     from returns_portal.accounts.access import LOGIN_MESSAGE, load_user
@@ -195,6 +197,8 @@ def create_app(config_class: type | None = None, default_env: str = "development
     from returns_portal.refunds.webhooks import bp as webhooks_bp
     from returns_portal.returns.cli import exchanges_cli, photos_cli, returns_cli
     from returns_portal.returns.views import bp as returns_bp
+    from returns_portal.shipping.cli import carriers_cli
+    from returns_portal.shipping.webhooks import bp as carrier_webhooks_bp
     from returns_portal.store.cli import policy_cli
     from returns_portal.store.views import bp as policy_admin_bp
 
@@ -209,6 +213,9 @@ def create_app(config_class: type | None = None, default_env: str = "development
     # The Stripe webhook proves itself with a signature instead of a CSRF token.
     csrf.exempt(webhooks_bp)
     app.register_blueprint(webhooks_bp)
+    # Carriers' tracking webhooks prove themselves with a signature (X-Hmac-Signature) too.
+    csrf.exempt(carrier_webhooks_bp)
+    app.register_blueprint(carrier_webhooks_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(policy_admin_bp)
@@ -225,6 +232,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
         photos_cli,
         returns_cli,
         exchanges_cli,
+        carriers_cli,
     ):
         app.cli.add_command(group)
 

@@ -53,6 +53,7 @@ SUBJECTS = {
     "extended": _l("More time to send your return %(number)s"),
     "returnless": _l("Keep the items of your return %(number)s"),
     "reminder": _l("Reminder: please send your return %(number)s"),
+    "tracking_exception": _l("A problem with the parcel of your return %(number)s"),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -89,6 +89,10 @@ class Label:
     amount: int  # minor units
     currency: str
     qr_payload: str | None  # for label-less drop-off; None when not asked for
+    # HTTP carriers: the label files they made and their own id for the shipment.
+    label_url: str | None = None
+    label_zpl_url: str | None = None
+    provider_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -286,11 +290,18 @@ DEFAULT_CARRIERS: tuple[Mapping[str, Any], ...] = (
     },
 )
 
-_KINDS = ("local",)
 
+def carriers_from_config(
+    entries: Sequence[Mapping[str, Any]],
+    kinds: Mapping[str, Callable[[Mapping[str, Any]], Carrier]] | None = None,
+) -> dict[str, Carrier]:
+    """Build the configured carriers by code, or raise CarrierConfigError naming the mistake.
 
-def carriers_from_config(entries: Sequence[Mapping[str, Any]]) -> dict[str, Carrier]:
-    """Build the configured carriers by code, or raise CarrierConfigError naming the mistake."""
+    An entry's `type` picks its class from `kinds` (the local carrier, plus whatever the
+    caller adds: shipping.services gives the HTTP adapter); the default is "local".
+    """
+    builders: dict[str, Callable[[Mapping[str, Any]], Carrier]] = {"local": LocalCarrier}
+    builders.update(kinds or {})
     if isinstance(entries, str | bytes | Mapping) or not isinstance(entries, Sequence):
         raise CarrierConfigError("carriers must be a list of carrier entries")
     if not entries:
@@ -301,16 +312,19 @@ def carriers_from_config(entries: Sequence[Mapping[str, Any]]) -> dict[str, Carr
         if not isinstance(entry, Mapping):
             raise CarrierConfigError(f"carriers[{index}] must be a mapping, not {entry!r}")
         kind = entry.get("type", "local")
-        if kind not in _KINDS:
+        if kind not in builders:
             raise CarrierConfigError(
-                f"carriers[{index}]: type {kind!r} is not one of {', '.join(_KINDS)}"
+                f"carriers[{index}]: type {kind!r} is not one of {', '.join(builders)}"
             )
         try:
-            carrier = LocalCarrier({k: v for k, v in entry.items() if k != "type"})
+            carrier = builders[kind]({k: v for k, v in entry.items() if k != "type"})
         except CarrierConfigError as exc:
             raise CarrierConfigError(f"carriers[{index}]: {exc}") from None
         if carrier.code in carriers:
             raise CarrierConfigError(f"carriers[{index}]: code {carrier.code!r} is used twice")
+        if not isinstance(carrier, LocalCarrier):
+            carriers[carrier.code] = carrier
+            continue
         # Two carriers issuing the same S10 prefix could hand out the same tracking number.
         owner = prefixes.setdefault((carrier.prefix, carrier.country), carrier.code)
         if owner != carrier.code:

@@ -21,6 +21,7 @@ from returns_portal.shipping.carriers import (
     Rate,
     carriers_from_config,
 )
+from returns_portal.shipping.easypost import CarrierRefused, EasyPostCarrier
 from returns_portal.shipping.models import Shipment
 from returns_portal.store.services import ensure_store
 from returns_portal.types import utcnow
@@ -35,7 +36,7 @@ MOVING = frozenset({"accepted", "in_transit", "out_for_delivery", "delivered"})
 def init_app(app: Flask) -> None:
     """Build the carriers the configuration lists (two local carriers by default)."""
     app.extensions["carriers"] = carriers_from_config(
-        app.config.get("CARRIERS") or DEFAULT_CARRIERS
+        app.config.get("CARRIERS") or DEFAULT_CARRIERS, kinds={"easypost": EasyPostCarrier}
     )
 
 
@@ -118,6 +119,10 @@ def create_return_label(rma: Return, order: Order) -> Shipment:
                     attempt=attempt,
                 )
             )
+        except CarrierRefused as exc:  # the carrier said why (an address it can't use …)
+            raise ShippingError(
+                _l("The carrier could not issue a label: %(reason)s", reason=str(exc))
+            ) from exc
         except CarrierError as exc:
             raise ShippingError(
                 _l("The carrier could not issue a label just now. Please try again.")
@@ -139,6 +144,9 @@ def create_return_label(rma: Return, order: Order) -> Shipment:
         status="label_created",
         qr_payload=label.qr_payload,
         created_at=utcnow(),
+        provider_id=label.provider_id,
+        label_url=label.label_url,
+        label_zpl_url=label.label_zpl_url,
     )
     db.session.add(shipment)
     db.session.flush()
