@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, current_app
@@ -25,6 +26,8 @@ from returns_portal.shipping.easypost import CarrierRefused, EasyPostCarrier
 from returns_portal.shipping.models import Shipment
 from returns_portal.store.services import ensure_store
 from returns_portal.types import utcnow
+
+log = logging.getLogger(__name__)
 
 # A typical parcel of returned goods; carriers price by weight bands above it.
 DEFAULT_WEIGHT_GRAMS = 1000
@@ -82,9 +85,14 @@ def rates_for(order: Order) -> dict[str, Rate]:
     """Return every carrier service's price for sending this order's return, by carrier:service."""
     found: dict[str, Rate] = {}
     for carrier in carriers().values():
-        for rate in carrier.rates(
-            customer_address(order), warehouse_address(), DEFAULT_WEIGHT_GRAMS, order.currency
-        ):
+        try:
+            quotes = carrier.rates(
+                customer_address(order), warehouse_address(), DEFAULT_WEIGHT_GRAMS, order.currency
+            )
+        except CarrierError as exc:  # an HTTP carrier down: the others are still offered
+            log.warning("carrier %s quoted no rates: %s", carrier.code, exc)
+            continue
+        for rate in quotes:
             found[f"{rate.carrier}:{rate.service}"] = rate
     return dict(sorted(found.items(), key=lambda item: (item[1].amount, item[0])))
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from returns_portal.events import services as events
 from returns_portal.extensions import db
 from returns_portal.returns.models import Return
-from returns_portal.returns.services.tracking import MOVING, flag_problem, record_scan
+from returns_portal.returns.services.tracking import MOVING, ON_ITS_WAY, flag_problem, record_scan
 from returns_portal.shipping.carriers import Carrier, CarrierError, LocalCarrier, TrackingUpdate
 from returns_portal.shipping.easypost import EasyPostCarrier, tracking_updates
 from returns_portal.shipping.models import CarrierEvent, Shipment
@@ -102,6 +102,36 @@ def emit_local_scan(
     )
     return _apply(shipment.carrier, f"scan:{tracking_number}:{portal.value}:{at.isoformat()}",
                   tracking_number, portal.value, portal, at, [update], _raw(update))  # fmt: skip
+
+
+JOURNEY = (
+    TrackingCode.LABEL_CREATED,
+    TrackingCode.ACCEPTED,
+    TrackingCode.IN_TRANSIT,
+    TrackingCode.OUT_FOR_DELIVERY,
+    TrackingCode.DELIVERED,
+)
+
+
+def advance_local_journeys(limit: int = 3) -> int:
+    """Move up to `limit` local-carrier parcels one step towards the warehouse (the demo)."""
+    local = sorted(code for code, c in carriers().items() if isinstance(c, LocalCarrier))
+    shipments = db.session.scalars(
+        select(Shipment)
+        .join(Return, Return.id == Shipment.return_id)
+        .where(
+            Shipment.carrier.in_(local),
+            Shipment.voided_at.is_(None),
+            Shipment.status.in_([code.value for code in JOURNEY[:-1]]),
+            Return.status.in_(sorted(ON_ITS_WAY)),
+        )
+        .order_by(Shipment.id)
+        .limit(limit)
+    ).all()
+    for shipment in shipments:
+        step = JOURNEY[JOURNEY.index(TrackingCode(shipment.status)) + 1]
+        emit_local_scan(shipment.tracking_number, step.value, location="Shanghai")
+    return len(shipments)
 
 
 def poll_trackers(limit: int | None = None) -> str:

@@ -50,3 +50,22 @@ def test_the_http_carriers_rates_are_shopped_beside_the_local_ones(customer, htt
     customer.options({"carrier": "ep:usps-priority"})
     review = html.unescape(customer.client.get("/return/review").text)
     assert "EasyPost Test · USPS Priority · CN¥8.25" in review
+
+
+def test_an_http_carrier_that_fails_leaves_the_other_carriers_rates(app, customer, monkeypatch):
+    with running() as standin:
+        config = {
+            k: v for k, v in carrier_config(standin, api_key="EZTK_wrong").items() if k != "type"
+        }
+        carrier = EasyPostCarrier(config)
+        monkeypatch.setitem(app.extensions["carriers"], "ep", carrier)
+        customer.find()
+        customer.choose()
+        rates = choices(customer.client.get("/return/options").text)
+        carrier.close()
+    assert [rate.split(" · ")[0] for rate in rates] == [
+        "Blue Parcel",
+        "Swift Post",
+        "Blue Parcel",
+        "Swift Post",
+    ]

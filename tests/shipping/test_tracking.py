@@ -18,6 +18,7 @@ from returns_portal.shipping.easypost import EasyPostCarrier
 from returns_portal.shipping.models import CarrierEvent, Shipment, TrackingEvent
 from returns_portal.shipping.services import carriers, live_shipment
 from returns_portal.shipping.tracking import (
+    advance_local_journeys,
     emit_local_scan,
     flag_stalled,
     poll_trackers,
@@ -300,3 +301,16 @@ def test_the_exception_list_on_the_command_line(shop, cli):
     )
     assert db.session.scalar(select(func.count()).select_from(TrackingEvent)) == 2
     assert carriers()  # the configured carriers are untouched
+
+
+def test_the_demo_moves_local_parcels_one_scan_at_a_time_to_the_warehouse(shop):
+    rma = open_portal_return()
+    rows = []
+    for _ in range(5):
+        advance_local_journeys(limit=3)
+        rows.append(row_of(rma))
+    assert rows == [Row.IN_TRANSIT, Row.IN_TRANSIT, Row.IN_TRANSIT, Row.DELIVERED, Row.DELIVERED]
+    assert [e.code for e in live_shipment(rma).events] == [
+        "accepted", "in_transit", "out_for_delivery", "delivered",
+    ]  # fmt: skip
+    assert "Delivered to our warehouse" in page_of(shop, rma)
