@@ -268,6 +268,12 @@ def _apply(
     )
     new = 0
     for update in updates:  # the tracker's history, oldest first: each scan counts once
+        # One event at a time per parcel (PostgreSQL row lock, until record_scan commits):
+        # two deliveries racing can't both record the same scan or tell of a delivery twice.
+        shipment = (
+            db.session.get(Shipment, shipment.id, with_for_update=True, populate_existing=True)
+            or shipment
+        )
         new += record_scan(shipment, update.code, update.occurred_at, update.description,
                            update.location or None)  # fmt: skip
     if row is not None:
@@ -289,9 +295,14 @@ def _store(
 ) -> str:
     """Keep the raw event once; "duplicate" if this carrier sent this event id before."""
     key = event_id[:128]
-    if db.session.scalar(
-        select(CarrierEvent.id).where(CarrierEvent.carrier == carrier, CarrierEvent.event_id == key)
-    ):
+    before = db.session.scalar(
+        select(CarrierEvent.outcome).where(
+            CarrierEvent.carrier == carrier, CarrierEvent.event_id == key
+        )
+    )
+    if before == "received" and shipment is not None:
+        return "received"  # stored, but applying it was cut short: apply it again (idempotent)
+    if before is not None:
         return "duplicate"
     try:
         with db.session.begin_nested():  # two deliveries at once: the second is a duplicate

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from returns_portal.extensions import db
 from returns_portal.returns.models import Return, ReturnStatus
 from returns_portal.returns.states import Row, customer_state
+from returns_portal.shipping import tracking
 from returns_portal.shipping.carriers import Address, LabelRequest
 from returns_portal.shipping.easypost import EasyPostCarrier
 from returns_portal.shipping.models import CarrierEvent, Shipment, TrackingEvent
@@ -314,3 +315,23 @@ def test_the_demo_moves_local_parcels_one_scan_at_a_time_to_the_warehouse(shop):
         "accepted", "in_transit", "out_for_delivery", "delivered",
     ]  # fmt: skip
     assert "Delivered to our warehouse" in page_of(shop, rma)
+
+
+def test_an_event_whose_applying_was_cut_short_is_applied_when_delivered_again(
+    shop, ep, standin, client, monkeypatch
+):
+    rma = open_ep_return(shop)
+    event = standin.advance(live_shipment(rma).tracking_number, "in_transit", at=later(1))
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    original = tracking.record_scan
+    monkeypatch.setattr(tracking, "record_scan", crash)
+    with pytest.raises(RuntimeError):
+        deliver(client, event)
+    monkeypatch.setattr(tracking, "record_scan", original)
+    assert stored() == 1 and row_of(rma) is Row.AWAITING_SHIPMENT
+    assert deliver(client, event)[1]["outcome"] == "applied"  # EasyPost's retry
+    assert row_of(rma) is Row.IN_TRANSIT
+    assert deliver(client, event)[1]["outcome"] == "duplicate"
