@@ -179,6 +179,8 @@ def test_the_periodic_reconcile_job_runs_on_the_worker(worker_app):
             "returns.tell_overdue",  # late refunds told to their customers
             "exchanges.hand_over",  # replacements waiting for stock, and any missed
             "returns.expire",  # reminders, and returns never sent
+            "carriers.poll",  # tracking of carriers without webhooks
+            "carriers.flag_stalled",  # parcels that stopped moving
         }
         assert enqueue("refunds.reconcile") is None  # queued, not run here
         wait_for(lambda: status_of(refund_id) == RefundStatus.SUCCEEDED)
