@@ -197,3 +197,18 @@ def live_shipment(rma: Return) -> Shipment | None:
         .order_by(Shipment.id.desc())
         .limit(1)
     )
+
+
+def carrier_label(shipment: Shipment, kind: str) -> bytes | None:
+    """Return the label file an HTTP carrier made for the shipment ("label.pdf" or
+    "label.zpl"), or None when the portal draws the label itself (the local carriers)."""
+    url = {"label.pdf": shipment.label_url, "label.zpl": shipment.label_zpl_url}.get(kind)
+    carrier = carriers().get(shipment.carrier)
+    if not url or not isinstance(carrier, EasyPostCarrier):
+        return None
+    try:
+        return carrier.download(url)
+    except CarrierError as exc:
+        raise ShippingError(
+            _l("The carrier's label can't be fetched just now. Please try again.")
+        ) from exc

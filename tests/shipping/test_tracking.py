@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 
 from returns_portal.extensions import db
 from returns_portal.returns.models import Return, ReturnStatus
+from returns_portal.returns.services import ReturnError, cancel_return
 from returns_portal.returns.states import Row, customer_state
 from returns_portal.shipping import tracking
 from returns_portal.shipping.carriers import Address, LabelRequest
 from returns_portal.shipping.easypost import EasyPostCarrier
 from returns_portal.shipping.models import CarrierEvent, Shipment, TrackingEvent
-from returns_portal.shipping.services import carriers, live_shipment
+from returns_portal.shipping.services import carrier_label, carriers, live_shipment
 from returns_portal.shipping.tracking import (
     advance_local_journeys,
     emit_local_scan,
@@ -335,3 +336,30 @@ def test_an_event_whose_applying_was_cut_short_is_applied_when_delivered_again(
     assert deliver(client, event)[1]["outcome"] == "applied"  # EasyPost's retry
     assert row_of(rma) is Row.IN_TRANSIT
     assert deliver(client, event)[1]["outcome"] == "duplicate"
+
+
+def test_the_carriers_own_label_files_can_be_fetched_and_the_local_ones_are_drawn(
+    shop, ep, standin
+):
+    rma = open_ep_return(shop)
+    shipment = live_shipment(rma)
+    assert carrier_label(shipment, "label.pdf").startswith(b"%PDF")
+    assert carrier_label(shipment, "label.zpl").startswith(b"^XA")
+    local = Shipment(carrier="swift", service="standard", tracking_number="SP1", currency="CNY")
+    assert carrier_label(local, "label.pdf") is None
+
+
+def test_cancelling_a_return_refunds_its_unused_label_with_the_carrier(shop, ep, standin):
+    rma = open_ep_return(shop)
+    number = live_shipment(rma).tracking_number
+    cancel_return(rma)
+    assert [refund["tracking_code"] for refund in standin.refunds] == [number]
+    assert db.session.get(Return, rma.id).status == ReturnStatus.CANCELLED
+
+
+def test_a_return_whose_parcel_moved_keeps_its_label(shop, ep, standin, client):
+    rma = open_ep_return(shop)
+    deliver(client, standin.advance(live_shipment(rma).tracking_number, "in_transit", at=later(1)))
+    with pytest.raises(ReturnError):
+        cancel_return(db.session.get(Return, rma.id))
+    assert standin.refunds == []
