@@ -119,7 +119,7 @@ def test_voiding_or_tracking_another_carriers_number_is_refused():
         ({"services": [{"code": "std", "name": "Std", "price": 800}]}, "missing days"),
         ({"services": [{"code": "std", "name": "Std", "price": 800, "days": 0}]}, "days must be"),
         ({"colour": "blue"}, "unknown key colour"),
-        ({"type": "easypost"}, "type 'easypost' is not one of local"),
+        ({"type": "pigeon"}, "type 'pigeon' is not one of local"),
     ],
 )
 def test_a_bad_carrier_entry_is_refused_with_a_message_naming_the_mistake(overrides, message):
@@ -154,3 +154,18 @@ def test_two_carriers_may_not_share_a_prefix_in_the_same_country():
 def test_the_carrier_list_itself_must_be_a_non_empty_list_of_mappings(entries):
     with pytest.raises(CarrierConfigError):
         carriers_from_config(entries)
+
+
+def test_http_carriers_are_built_beside_the_local_ones():
+    from returns_portal.shipping.easypost import EasyPostCarrier
+
+    built = carriers_from_config(
+        [make_carrier_config(), {"type": "easypost", "code": "ep", "name": "EasyPost",
+                                 "api_key": "EZTK_x", "trust_env": False}],
+        kinds={"easypost": EasyPostCarrier},
+    )  # fmt: skip
+    assert isinstance(built["swift"], LocalCarrier) and isinstance(built["ep"], EasyPostCarrier)
+    assert built["ep"].base_url == "https://api.easypost.com/v2"
+    built["ep"].close()
+    with pytest.raises(CarrierConfigError, match="type 'easypost' is not one of local"):
+        carriers_from_config([{"type": "easypost", "code": "ep"}])  # without the adapter
