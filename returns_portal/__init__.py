@@ -135,6 +135,7 @@ def create_app(config_class: type | None = None, default_env: str = "development
         app.config["SECRET_KEY"] = instance_secret_key(path)
 
     from returns_portal import models  # noqa: F401  (every table, for Alembic and relationships)
+    from returns_portal.store.identity import store_timezone
 
     db.init_app(app)
     # Batch mode lets SQLite alter tables; compare_type makes autogenerate see type changes.
@@ -147,7 +148,8 @@ def create_app(config_class: type | None = None, default_env: str = "development
     )
     csrf.init_app(app)
     login.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    # Times on pages read in the store's zone, as the admin set it (else STORE_TIMEZONE).
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=store_timezone)
     app.add_template_global(language_url)
     limiter.init_app(app)
 

@@ -20,6 +20,7 @@ from returns_portal.returns.reasons import (
     explain,
     reason_label,
 )
+from returns_portal.store.identity import store_name, store_timezone
 
 
 def money(amount: int, currency: str) -> str:
@@ -67,6 +68,8 @@ def init_app(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         explain=explain,
+        store_name=store_name,
+        store_timezone=store_timezone,
     )
 
     @app.context_processor

@@ -99,6 +99,28 @@ class TokenForm(FlaskForm):
 class StoreForm(FlaskForm):
     """The store settings the portal reads from its database."""
 
+    store_name = StringField(
+        _l("Store name"),
+        description=_l("On every page, mail, label and slip. Blank: the configured name."),
+        validators=[Optional(), Length(max=1000)],
+    )
+    time_zone = StringField(
+        _l("Time zone"),
+        description=_l(
+            "An IANA name, e.g. Asia/Shanghai: days and times on pages, mails and exports. "
+            "Blank: the configured one."
+        ),
+        validators=[Optional(), Length(max=1000)],
+    )
+    public_url = StringField(
+        _l("Public URL"),
+        description=_l(
+            "Where customers reach the portal, for links in mails and QR codes, e.g. "
+            "https://returns.example.com. Blank: the configured one."
+        ),
+        validators=[Optional(), Length(max=1000)],
+    )
+
     currency = StringField(
         _l("Currency"),
         description=_l(

@@ -286,7 +286,10 @@ def _store_page(form: StoreForm, status: int = 200) -> tuple[str, int]:
 def store() -> tuple[str, int]:
     """Show the store settings: those saved here, and those set in configuration."""
     current = settings.store_settings()
-    form = StoreForm(formdata=None, currency=current.currency, **current.return_address)
+    form = StoreForm(
+        formdata=None, currency=current.currency, store_name=current.store_name,
+        time_zone=current.time_zone, public_url=current.public_url, **current.return_address,
+    )  # fmt: skip
     return _store_page(form)
 
 
@@ -298,11 +301,13 @@ def save_store() -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         try:
             settings.update_store_settings(
-                form.currency.data or "", form.address(), actor=current_actor()
-            )
+                form.currency.data or "", form.address(), actor=current_actor(),
+                store_name=form.store_name.data or "", time_zone=form.time_zone.data or "",
+                public_url=form.public_url.data or "",
+            )  # fmt: skip
         except settings.SettingsInvalid as exc:
             for key, messages in exc.errors.items():
-                field = form[key.removeprefix("return_address.")]
+                field = form[key.removeprefix("return_address.")]  # or a top-level key
                 field.errors = [*field.errors, *(str(m) for m in messages)]
         else:
             flash(_("Store settings saved."))

@@ -25,6 +25,7 @@ from returns_portal.returns.models import Return
 from returns_portal.returns.services.links import signed_link_token
 from returns_portal.returns.states import CustomerState, Row, customer_state
 from returns_portal.shipping.services import live_shipment
+from returns_portal.store.identity import public_url
 
 if TYPE_CHECKING:
     from returns_portal.refunds.models import Refund
@@ -65,7 +66,7 @@ def send_update(rma: Return, kind: str, **context: Any) -> bool:
     """E-mail the customer what just happened (`kind`, a key of SUBJECTS) and where their
     return stands now. A mail failure is logged and reported; it never undoes the change."""
     # Sent after commit, in a request or by a worker: links use the portal's public address.
-    base = current_app.config["PUBLIC_URL"]
+    base = public_url()
     with current_app.test_request_context(base_url=base), force_locale(rma.locale or "en"):
         state: CustomerState = customer_state(rma)
         link = url_for("returns.track", number=rma.number, t=signed_link_token(rma), _external=True)

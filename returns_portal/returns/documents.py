@@ -27,6 +27,7 @@ from returns_portal.shipping.services import (
     service_rate,
     warehouse_address,
 )
+from returns_portal.store.identity import store_name
 
 
 def _label_data(rma: Return) -> LabelData:
@@ -35,7 +36,7 @@ def _label_data(rma: Return) -> LabelData:
         raise LookupError("no live shipment")
     rate = service_rate(rma.order, shipment.carrier, shipment.service)
     return LabelData(
-        store_name=current_app.config["STORE_NAME"],
+        store_name=store_name(),
         rma_number=rma.number,
         order_number=rma.order.number,
         carrier_name=rate.carrier_name if rate else shipment.carrier,
@@ -83,7 +84,7 @@ def _slip_data(rma: Return) -> PackingSlipData:
         _("Hand the parcel to the carrier. Keep the receipt until your refund arrives."),
     )
     return PackingSlipData(
-        store_name=current_app.config["STORE_NAME"],
+        store_name=store_name(),
         title=_("Return packing slip"),
         rma_number=rma.number,
         order_number=rma.order.number,

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from returns_portal.audit.models import AuditEvent
@@ -29,6 +28,7 @@ from returns_portal.returns.models import ReplacementStatus, Return, ReturnStatu
 from returns_portal.returns.services.replacements import replacement_for
 from returns_portal.shipping.models import Shipment
 from returns_portal.shipping.services import live_shipment
+from returns_portal.store.identity import store_timezone
 from returns_portal.types import utcnow
 
 EXPIRING_WITHIN_DAYS = 2  # "label expiring soon" this many days before the date to send it
@@ -121,7 +121,7 @@ class CustomerState:
 
 def store_today() -> date:
     """Today in the store's time zone."""
-    return utcnow().astimezone(ZoneInfo(current_app.config["STORE_TIMEZONE"])).date()
+    return utcnow().astimezone(ZoneInfo(store_timezone())).date()
 
 
 def customer_state(rma: Return) -> CustomerState:
@@ -251,7 +251,7 @@ def ship_by(rma: Return) -> date | None:
     extended = rma.ship_by_extended_to
     if days is None:
         return extended
-    zone = ZoneInfo(current_app.config["STORE_TIMEZONE"])
+    zone = ZoneInfo(store_timezone())
     policy_day = rma.requested_at.astimezone(zone).date() + timedelta(days=days)
     return max(policy_day, extended) if extended else policy_day
 

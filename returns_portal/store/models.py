@@ -13,13 +13,17 @@ from returns_portal.types import JSONType, UTCDateTime, utcnow
 
 
 class StoreSettings(db.Model):  # type: ignore[name-defined]
-    """The one row of merchant-wide settings (name, time zone, return address)."""
+    """The one row of merchant-wide settings (name, time zone, public URL, currency, return
+    address)."""
 
     __tablename__ = "store_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64))
+    # Name, time zone and public URL: None means the configured one (STORE_NAME,
+    # STORE_TIMEZONE, PUBLIC_URL); the admin sets them in the browser (store.identity).
+    name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    public_url: Mapped[str | None] = mapped_column(String(300))
     currency: Mapped[str] = mapped_column(String(3))
     return_address: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     support_email: Mapped[str | None] = mapped_column(String(320))

@@ -22,6 +22,7 @@ from returns_portal.policy.parse import InspectionIn, ReturnRequestIn
 from returns_portal.policy.validation import Moment, read
 from returns_portal.receiving.models import Inspection, InspectionItem
 from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
+from returns_portal.store.identity import store_timezone
 from returns_portal.store.models import PolicyVersion, StoreSettings
 from returns_portal.types import utcnow
 
@@ -43,8 +44,6 @@ def ensure_store() -> StoreSettings:
     if settings is None:
         config = current_app.config
         settings = StoreSettings(
-            name=config["STORE_NAME"],
-            timezone=config["STORE_TIMEZONE"],
             currency=config["STORE_CURRENCY"],
             return_address=dict(config["RETURN_ADDRESS"]),
         )
@@ -62,7 +61,7 @@ def store_currency() -> str:
 def default_document() -> dict[str, Any]:
     """Return the policy document used before a merchant saves one: the default pack."""
     document = policy.default_document("cn-7day")
-    document["timezone"] = current_app.config["STORE_TIMEZONE"]
+    document["timezone"] = store_timezone()
     return dict(document)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import is_currency
@@ -24,6 +25,7 @@ from returns_portal.extensions import db
 from returns_portal.orders.models import StockLevel
 from returns_portal.shipping.carriers import CarrierError
 from returns_portal.shipping.services import DEFAULT_WEIGHT_GRAMS, carriers, warehouse_address
+from returns_portal.store.identity import forget, store_timezone
 from returns_portal.store.services import ensure_store
 
 if TYPE_CHECKING:
@@ -67,6 +69,10 @@ class StoreSettingsPage:
     currency: str
     return_address: dict[str, str]
     configured: tuple[ConfiguredSetting, ...]
+    # Set here (blank: the configured value of `configured` applies).
+    store_name: str = ""
+    time_zone: str = ""
+    public_url: str = ""
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -80,8 +86,8 @@ def check_timezone(name: str) -> ZoneInfo:
 
 
 def store_zone() -> ZoneInfo:
-    """Return the store's time zone: the one staff pages show times in (STORE_TIMEZONE)."""
-    return check_timezone(str(current_app.config["STORE_TIMEZONE"]))
+    """Return the store's time zone: the one staff pages show times in."""
+    return check_timezone(store_timezone())
 
 
 def store_settings() -> StoreSettingsPage:
@@ -93,6 +99,9 @@ def store_settings() -> StoreSettingsPage:
     return StoreSettingsPage(
         currency=row.currency,
         return_address=address,
+        store_name=row.name or "",
+        time_zone=row.timezone or "",
+        public_url=row.public_url or "",
         configured=(
             ConfiguredSetting(_l("Store name"), str(config["STORE_NAME"]), "STORE_NAME"),
             ConfiguredSetting(_l("Time zone"), str(config["STORE_TIMEZONE"]), "STORE_TIMEZONE"),
@@ -119,10 +128,45 @@ def _checked_address(address: dict[str, Any]) -> tuple[dict[str, str], dict[str,
     return clean, errors
 
 
+def _checked_identity(
+    name: str, zone: str, url: str
+) -> tuple[dict[str, str | None], dict[str, list[Any]]]:
+    """The store's name, time zone and public URL as typed, checked; blank: None (the
+    configured value)."""
+    errors: dict[str, list[Any]] = {}
+    name, zone, url = name.strip(), zone.strip(), url.strip().rstrip("/")
+    if len(name) > 200:
+        errors["store_name"] = [_l("At most %(num)d characters.", num=200)]
+    if zone:
+        try:
+            check_timezone(zone)
+        except ValueError:
+            errors["time_zone"] = [_l("Not a time zone: use an IANA name such as Asia/Shanghai.")]
+    if url:
+        parts = urlsplit(url)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or len(url) > 300
+        ):
+            errors["public_url"] = [
+                _l("An address starting with https:// (or http://), without ? or #.")
+            ]
+    return {"name": name or None, "timezone": zone or None, "public_url": url or None}, errors
+
+
 def update_store_settings(
-    currency: str, return_address: dict[str, Any], actor: str = "cli"
+    currency: str,
+    return_address: dict[str, Any],
+    actor: str = "cli",
+    store_name: str | None = None,
+    time_zone: str | None = None,
+    public_url: str | None = None,
 ) -> StoreSettingsPage:
-    """Save the store's currency and returns address, audited; raise SettingsInvalid.
+    """Save the store's currency and returns address (and, when given, its name, time
+    zone and public URL; blank: the configured one), audited; raise SettingsInvalid.
 
     Stock rows priced before prices carried a currency are in the store's currency
     (StockLevel.currency is NULL): a new currency first writes the old one onto them, so that
@@ -135,6 +179,13 @@ def update_store_settings(
         errors["currency"] = [_l("A three-letter ISO 4217 currency code, e.g. CNY or EUR.")]
     address, address_errors = _checked_address(return_address)
     errors.update({f"return_address.{key}": value for key, value in address_errors.items()})
+    given = store_name is not None or time_zone is not None or public_url is not None
+    identity, identity_errors = _checked_identity(
+        store_name if store_name is not None else (row.name or ""),
+        time_zone if time_zone is not None else (row.timezone or ""),
+        public_url if public_url is not None else (row.public_url or ""),
+    )
+    errors.update(identity_errors)
     if errors:
         raise SettingsInvalid(errors)
     before: dict[str, Any] = {}
@@ -155,9 +206,14 @@ def update_store_settings(
     if address != (row.return_address or {}):
         before["return_address"], after["return_address"] = row.return_address or None, address
         row.return_address = address
+    for key, value in identity.items() if given else ():
+        if getattr(row, key) != value:
+            before[key], after[key] = getattr(row, key), value
+            setattr(row, key, value)
     if after:
         record_event(actor, "store.settings_changed", "store_settings", row.id, before, after)
         db.session.commit()
+        forget()  # this request's pages show the new name and zone at once
     return store_settings()
 
 

@@ -39,8 +39,11 @@ def test_the_page_shows_the_saved_settings_and_where_the_others_are_set(admin, a
     ):
         row = re.search(rf"{variable}</span></th><td[^>]*>([^<]*)</td>", page.text)
         assert row and row.group(1) == value, variable
-    # Shown, not editable: the form has no field for them.
-    assert 'name="timezone"' not in page.text and 'name="public_url"' not in page.text
+    # Editable above, blank until an admin sets them: the configured values apply.
+    for name in ("store_name", "time_zone", "public_url"):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page.text)
+        assert field is not None, name
+        assert 'value=""' in field.group(0) or "value=" not in field.group(0), name
 
 
 def test_an_admin_saves_a_new_returns_address_used_on_the_next_label(admin):

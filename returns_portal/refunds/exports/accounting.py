@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +22,7 @@ from returns_portal.refunds.models import Refund
 from returns_portal.refunds.settlement import PART_OF_METHOD, part_entries
 from returns_portal.refunds.snapshots import RefundSnapshot, SettlementSnapshot, breakdown_of
 from returns_portal.returns.models import Return
+from returns_portal.store.identity import store_timezone
 
 HEADER = (
     "refund_key",
@@ -172,4 +172,4 @@ def export_csv(first: date, last: date, zone: ZoneInfo) -> str:
 
 def store_zone() -> ZoneInfo:
     """Return the store's time zone, in which export days start and end."""
-    return ZoneInfo(current_app.config["STORE_TIMEZONE"])
+    return ZoneInfo(store_timezone())

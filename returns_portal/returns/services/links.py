@@ -10,6 +10,7 @@ from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from returns_portal.returns.models import Return
+from returns_portal.store.identity import public_url
 
 # A link in the owner's mail may manage the return (cancel it); the QR code printed on the
 # label and slip travels with the parcel, so whoever holds the parcel may only look.
@@ -63,7 +64,7 @@ def return_page_url(rma: Return, issued_at: datetime | None = None) -> str:
     This is what the customer's QR code holds: a phone camera opens it as a link. It only
     shows the return: the code is printed on the parcel, and anyone may hold the parcel.
     """
-    public = urlsplit(current_app.config["PUBLIC_URL"])
+    public = urlsplit(public_url())
     # Built from the URL map, not url_for: documents are also rendered outside a request, and
     # inside one the request's own host is not necessarily the public address.
     adapter = current_app.url_map.bind(
