@@ -31,6 +31,7 @@ STATUS_WORDS = {
 LATE_WORDS = {
     "uninspected": _l("Received, not checked after 2 days"),
     "overdue": _l("Refund overdue"),
+    "carrier_problem": _l("A problem with the parcel (returned, failed, not moving)"),
 }
 SORT_WORDS = {"newest": _l("Newest first"), "oldest": _l("Oldest first"),
               "updated": _l("Last changed")}  # fmt: skip

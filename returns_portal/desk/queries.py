@@ -23,7 +23,7 @@ from returns_portal.types import utcnow
 PER_PAGE = 50
 UNINSPECTED_AFTER = timedelta(days=2)  # received, and not checked this long after
 # What "late" can mean on the desk, each answering "who is waiting on us?".
-LATE = ("uninspected", "overdue")
+LATE = ("uninspected", "overdue", "carrier_problem")
 SORTS = {
     "newest": (Return.requested_at.desc(), Return.id.desc()),
     "oldest": (Return.requested_at.asc(), Return.id.asc()),
@@ -155,6 +155,18 @@ def _filtered(filters: Filters, now: datetime) -> Select[Any]:
             AuditEvent.action == "return.refund_overdue", AuditEvent.entity_type == "return"
         )
         query = query.where(Return.status.in_(OPEN_MONEY), Return.number.in_(told))
+    elif filters.late == "carrier_problem":
+        # Returned to sender, a failure, or no movement for days (shipping.tracking), by the
+        # shipments' problem index: the few parcels staff should follow up with the carrier.
+        troubled = select(Shipment.return_id).where(
+            Shipment.problem.is_not(None), Shipment.voided_at.is_(None)
+        )
+        query = query.where(
+            Return.status.in_(
+                (ReturnStatus.AWAITING_SHIPMENT.value, ReturnStatus.IN_TRANSIT.value)
+            ),
+            Return.id.in_(troubled),
+        )
     return query
 
 

@@ -410,3 +410,26 @@ def test_the_money_reads_in_words_and_finance_follows_it_to_the_refund(shop):
         f'href="/finance/refunds/{refund.id}"'
         not in support.client.get(f"/staff/returns/{rma.number}").text
     )
+
+
+def test_parcels_with_a_carrier_problem_are_listed_for_follow_up(shop):
+    from returns_portal.returns.services.tracking import flag_problem
+    from returns_portal.shipping.statuses import TrackingProblem
+
+    rma = open_portal_return()
+    paid_order("1003")
+    fine = open_portal_return("1003")
+    assert search_returns(Filters(late="carrier_problem")).rows == []
+    assert flag_problem(live_shipment(rma), TrackingProblem.RETURNED_TO_SENDER, utcnow())
+    events.commit()
+    assert [r.rma.number for r in search_returns(Filters(late="carrier_problem")).rows] == [
+        rma.number
+    ]
+    assert fine.number not in [
+        r.rma.number for r in search_returns(Filters(late="carrier_problem")).rows
+    ]
+    staff = signed_in(shop, Role.SUPPORT)
+    page = text_of(staff.client.get(f"/staff/returns/{rma.number}"))
+    assert "problem: returned_to_sender" in page
+    listed = staff.client.get("/staff/returns?late=carrier_problem").text
+    assert rma.number in listed and fine.number not in listed
