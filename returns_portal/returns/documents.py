@@ -22,6 +22,7 @@ from returns_portal.returns.models import Return
 from returns_portal.returns.reasons import reason_label
 from returns_portal.returns.services.links import return_page_url
 from returns_portal.shipping.services import (
+    carrier_label,
     customer_address,
     live_shipment,
     service_rate,
@@ -109,8 +110,17 @@ def _slip_data(rma: Return) -> PackingSlipData:
     )
 
 
+LABEL_TYPES = {"label.pdf": "application/pdf", "label.zpl": "application/zpl"}
+
+
 def render_return_document(rma: Return, kind: str) -> tuple[bytes | str, str]:
-    """Render one of the return's documents in the return's language."""
+    """Render one of the return's documents in the return's language. The label of an HTTP
+    carrier is the carrier's own file (its barcode is what the carrier scans); raises
+    ShippingError when the carrier can't be reached for it."""
+    if kind in LABEL_TYPES and (shipment := live_shipment(rma)) is not None:
+        own = carrier_label(shipment, kind)
+        if own is not None:
+            return own, LABEL_TYPES[kind]
     font = current_app.config.get("PDF_FONT_PATH") or None
     with force_locale(rma.locale or "en"):
         if kind == "slip.pdf":

@@ -38,7 +38,7 @@ from returns_portal.returns.forms import LookupForm, StepForm, parse_items
 from returns_portal.returns.models import Return
 from returns_portal.returns.photos import accept_photos, discard_photos
 from returns_portal.returns.reasons import reason_label
-from returns_portal.shipping.services import live_shipment, rates_for
+from returns_portal.shipping.services import ShippingError, live_shipment, rates_for
 from returns_portal.types import utcnow
 
 bp = Blueprint("returns", __name__)
@@ -387,7 +387,10 @@ def document(number: str, document: str) -> Response:
     if document != "slip.pdf" and live_shipment(rma) is None:
         # Its label was voided (the return was cancelled): say so instead of failing.
         return Response(render_template("returns/error.html", code=410, rma=rma), status=410)
-    body, mimetype = render_return_document(rma, document)
+    try:
+        body, mimetype = render_return_document(rma, document)
+    except ShippingError:  # the carrier's own label file can't be fetched just now
+        return Response(render_template("returns/error.html", code=503, rma=rma), status=503)
     response = Response(body, mimetype=mimetype)
     if document not in INLINE_DOCUMENTS:
         response.headers["Content-Disposition"] = f'attachment; filename="{rma.number}-{document}"'
