@@ -82,6 +82,15 @@ def _reason(reason: str, what: str) -> str:
     return reason
 
 
+def _check_day(until: date) -> None:
+    """A last day to send the parcel support may give: after today, within the bound."""
+    today = store_today()
+    if until <= today:
+        raise DeskError(str(_l("Choose a day after today.")))
+    if until > today + timedelta(days=MAX_EXTENSION_DAYS):
+        raise DeskError(str(_l("At most %(n)d days from today.", n=MAX_EXTENSION_DAYS)))
+
+
 def _status(rma: Return) -> ReturnStatus:
     return ReturnStatus(rma.status)
 
@@ -178,11 +187,7 @@ def extend_ship_by(rma: Return, actor: Actor, until: date, reason: str) -> Retur
     why = _reason(reason, _l("give more time"))
     if _status(rma) is not ReturnStatus.AWAITING_SHIPMENT:
         raise DeskError(str(_l("Only a return waiting to be sent can get more time.")))
-    today = store_today()
-    if until <= today:
-        raise DeskError(str(_l("Choose a day after today.")))
-    if until > today + timedelta(days=MAX_EXTENSION_DAYS):
-        raise DeskError(str(_l("At most %(n)d days from today.", n=MAX_EXTENSION_DAYS)))
+    _check_day(until)
     before = rma.ship_by_extended_to
     rma.ship_by_extended_to = until
     record_event(
@@ -207,11 +212,7 @@ def accept_late(rma: Return, actor: Actor, until: date, reason: str) -> Return:
             str(_l("An exchange can't be accepted late: its new item is no longer held. "
                    "Help the customer open a new return instead."))
         )  # fmt: skip
-    today = store_today()
-    if not today < until <= today + timedelta(days=MAX_EXTENSION_DAYS):
-        raise DeskError(
-            str(_l("Choose a day after today, at most %(n)d days away.", n=MAX_EXTENSION_DAYS))
-        )
+    _check_day(until)
     try:
         create_return_label(rma, rma.order)
     except ShippingError as exc:

@@ -147,21 +147,25 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-def phone_page(
-    browser: Browser, live_server: str, viewport: ViewportSize = PHONE, **options: Any
-) -> Iterator[Page]:
-    """A new visitor on a touch phone of `viewport`'s size, with no cookies."""
-    limiter.reset()  # a new visitor: earlier lookups from 127.0.0.1 don't count
-    context = browser.new_context(
-        base_url=live_server, viewport=viewport, is_mobile=True, has_touch=True,
-        locale="en-US", **options,
-    )  # fmt: skip
+def new_page(browser: Browser, live_server: str, **options: Any) -> Iterator[Page]:
+    """A new visitor with no cookies, in English; `options` go to the browser context."""
+    limiter.reset()  # a new visitor: earlier lookups and sign-ins from 127.0.0.1 don't count
+    context = browser.new_context(base_url=live_server, locale="en-US", **options)
     page = context.new_page()
     try:
         yield page
     finally:
         page.close()
         context.close()
+
+
+def phone_page(
+    browser: Browser, live_server: str, viewport: ViewportSize = PHONE, **options: Any
+) -> Iterator[Page]:
+    """A new visitor on a touch phone of `viewport`'s size, with no cookies."""
+    yield from new_page(
+        browser, live_server, viewport=viewport, is_mobile=True, has_touch=True, **options
+    )
 
 
 @pytest.fixture

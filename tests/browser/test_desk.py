@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import new_page
 from tests.builders import open_portal_return, recent_order_document
 
 EMAIL = "often-returns@example.com"
@@ -63,16 +64,8 @@ def flagged(live_app: Flask) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def desk(browser: Browser, live_server: str) -> Iterator[Page]:
-    from returns_portal.extensions import limiter
-
-    limiter.reset()
-    context = browser.new_context(base_url=live_server, locale="en-US")
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        page.close()
-        context.close()
+    """A desk computer's browser, with no cookies."""
+    yield from new_page(browser, live_server)
 
 
 def sign_in(page: Page, email: str, password: str, next_page: str) -> None:

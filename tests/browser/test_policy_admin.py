@@ -16,6 +16,8 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import new_page
+
 ADMIN_EMAIL = "policy-admin@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
 
@@ -45,18 +47,7 @@ def policy_admin(live_app: Flask) -> Iterator[int]:
 @pytest.fixture
 def desk(browser: Browser, live_server: str) -> Iterator[Page]:
     """A desktop browser with no cookies."""
-    from returns_portal.extensions import limiter
-
-    limiter.reset()  # earlier sign-ins from 127.0.0.1 don't count
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 1280, "height": 900}, locale="en-US"
-    )
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        page.close()
-        context.close()
+    yield from new_page(browser, live_server, viewport={"width": 1280, "height": 900})
 
 
 def press(page: Page, name: str, role: str = "button") -> None:

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Download, Page, Route, ViewportSize, expect
 
+from tests.browser.conftest import new_page
 from tests.builders import open_portal_return, recent_order_document
 
 HANDHELD: ViewportSize = {"width": 480, "height": 800}  # a warehouse handheld, in CSS pixels
@@ -108,18 +109,7 @@ def rma_number(live_app: Flask, warehouse_worker: str) -> str:
 @pytest.fixture
 def handheld(browser: Browser, live_server: str) -> Iterator[Page]:
     """A warehouse handheld (480×800) with no cookies; downloads allowed."""
-    from returns_portal.extensions import limiter
-
-    limiter.reset()  # earlier sign-ins from 127.0.0.1 don't count
-    context = browser.new_context(
-        base_url=live_server, viewport=HANDHELD, accept_downloads=True, locale="en-US"
-    )
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        page.close()
-        context.close()
+    yield from new_page(browser, live_server, viewport=HANDHELD, accept_downloads=True)
 
 
 def has_no_horizontal_scroll(page: Page) -> bool:
