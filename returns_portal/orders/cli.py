@@ -86,5 +86,10 @@ def seed_command(count: int) -> None:
         f"Demo store ready: {summary.orders} orders ({summary.payments_created} new payments). "
         f"Try order {summary.example_number} with {summary.example_email}."
     )
+    if summary.journey_number:
+        click.echo(
+            f"Return {summary.journey_number} has travelled the whole way with the local "
+            "carrier: find it at /staff/returns (flask carriers scan moves other parcels)."
+        )
     staff = ", ".join(f"{role}@example.com" for role in DEMO_STAFF)
     click.echo(f"Staff sign-in at /staff/login: {staff}; password {DEMO_PASSWORD} (demo only).")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from returns_portal import policy
 from returns_portal.accounts.services import create_user, find_user
 from returns_portal.audit.services import record_event
 from returns_portal.extensions import db
@@ -24,7 +25,8 @@ from returns_portal.refunds.gateway import (
     StripeGateway,
     payment_gateway,
 )
-from returns_portal.shipping.tracking import advance_local_journeys
+from returns_portal.shipping.carriers import LocalCarrier
+from returns_portal.shipping.tracking import advance_local_journeys, emit_local_scan
 from returns_portal.store.services import active_policy_version, ensure_store, save_policy
 from returns_portal.types import utcnow
 
@@ -126,6 +128,7 @@ class SeedSummary:
     payments_created: int
     example_number: str
     example_email: str
+    journey_number: str | None = None  # the return whose parcel has come the whole way
 
 
 def demo_order(index: int, now: datetime) -> dict[str, Any]:
@@ -289,8 +292,9 @@ def seed_demo(
     # Returns opened in an earlier run move one scan on (the local carrier's own scans), so
     # the embedded default shows a parcel's whole journey: `flask carriers scan` does more.
     advance_local_journeys(limit=3)
+    journey = seed_journey(now)  # and one return has come the whole way already
     example = demo_order(1, now)
-    return SeedSummary(count, created_payments, example["number"], example["email"])
+    return SeedSummary(count, created_payments, example["number"], example["email"], journey)
 
 
 def _repoint_payment(payment: Payment, record: PaymentRecord) -> None:
@@ -345,3 +349,66 @@ def pay_with_test_card(
     if record is None:
         raise GatewayError(f"Stripe does not know the payment it just made ({intent.id}).")
     return record
+
+
+# The demo's one return that has travelled the whole way: its page shows each scan.
+JOURNEY_TOKEN = "demo-journey"
+
+
+def seed_journey(now: datetime) -> str | None:
+    """Open one demo return on the local carrier and scan its parcel from the counter to
+    the warehouse's door, once (later runs find it by its token); return its number."""
+    from returns_portal.returns.services import (
+        Draft,
+        DraftItem,
+        find_by_token,
+        line_choices,
+        load_customer_order,
+        open_return,
+        order_context,
+    )
+    from returns_portal.shipping.services import carriers, live_shipment, rates_for
+
+    existing = find_by_token(JOURNEY_TOKEN)
+    if existing is not None:
+        return existing.number
+    for index in range(2, 48):  # 1002 is the README's order to try: leave it untouched
+        order = load_customer_order(demo_order(index, now)["number"])
+        if order is None:
+            continue
+        context = order_context(order)
+        choice = next(
+            (c for c in line_choices(context, now)
+             if c.decision.eligible and policy.Resolution.REFUND in c.decision.allowed_resolutions
+             and c.decision.allowed_reasons),
+            None,
+        )  # fmt: skip
+        rates = rates_for(order)
+        local = [k for k in rates if isinstance(carriers().get(k.split(":")[0]), LocalCarrier)]
+        if choice is None or not local:
+            continue
+        carrier, service = local[0].split(":")
+        draft = Draft(
+            order.number,
+            [DraftItem(choice.line.line_ref, 1, choice.decision.allowed_reasons[0].value,
+                       resolution=policy.Resolution.REFUND.value)],
+            method="label", carrier=carrier, service=service, token=JOURNEY_TOKEN,
+        )  # fmt: skip
+        rma = open_return(context, draft, rates[local[0]].amount, "en", at=now)
+        shipment = live_shipment(rma)
+        if shipment is None:
+            return rma.number
+        for hours, code, where in JOURNEY_SCANS:
+            emit_local_scan(shipment.tracking_number, code, now + timedelta(hours=hours),
+                            location=where)  # fmt: skip
+        return rma.number
+    return None
+
+
+# Each scan of the demo's journey: hours from now, the code, where.
+JOURNEY_SCANS = (
+    (-50, "accepted", "Shanghai Pudong counter"),
+    (-40, "in_transit", "Shanghai sorting centre"),
+    (-6, "out_for_delivery", "Shanghai Minhang"),
+    (-2, "delivered", "Demo Store Returns Centre"),
+)

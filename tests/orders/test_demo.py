@@ -178,3 +178,18 @@ def test_seeding_a_third_time_after_a_refund_makes_no_new_payments(app, session,
     forgetful_payment_server(app, monkeypatch)
     seed_demo(2, now=NOW)
     assert seed_demo(2, now=NOW).payments_created == 0
+
+
+def test_the_demo_has_one_return_that_travelled_the_whole_way_once(session):
+    from returns_portal.returns.models import Return
+    from returns_portal.returns.states import Row, customer_state
+    from returns_portal.shipping.services import live_shipment
+
+    seed_demo(12, now=NOW)
+    (rma,) = db.session.scalars(select(Return)).all()
+    assert rma.client_token == "demo-journey" and rma.order.number != "1002"  # README's is free
+    codes = [event.code for event in live_shipment(rma).events]
+    assert codes == ["accepted", "in_transit", "out_for_delivery", "delivered"]
+    assert customer_state(rma).row is Row.DELIVERED
+    seed_demo(12, now=NOW)  # make run again: the same one, not a second
+    assert [r.id for r in db.session.scalars(select(Return))] == [rma.id]
