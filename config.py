@@ -71,6 +71,10 @@ class Config:
     MAIL_URL = os.environ.get("MAIL_URL")  # smtp://user:pass@host:587; unset: the outbox folder
     MAIL_FROM = os.environ.get("MAIL_FROM", "Returns <returns@example.com>")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")  # for links in e-mails
+    # Channels besides e-mail that customers are told by, e.g. an SMS gateway over HTTP:
+    # ({"type": "http", "code": "sms", "url": "https://…", "token": "…"},). See
+    # returns_portal/notifications/channels.py.
+    NOTIFY_CHANNELS: ClassVar[tuple[dict[str, object], ...]] = ()
     # A TTF/TTC to embed for all text. Unset: Helvetica, and CJK in the Debian WenQuanYi Zen Hei,
     # embedded, when installed (documents/fonts.py), else reportlab's built-in CID font.
     PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH")

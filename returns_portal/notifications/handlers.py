@@ -3,14 +3,16 @@ later when the mail server refused it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from flask import Flask
 
 from returns_portal import jobs
 from returns_portal.events.services import RetryLater, subscribe
 from returns_portal.extensions import db
-from returns_portal.notifications import services
+from returns_portal.notifications import channels, services
 from returns_portal.refunds.events import RefundDenied, RefundPaid
 from returns_portal.refunds.models import Refund
 from returns_portal.returns.events import (
@@ -33,10 +35,10 @@ def _sent(ok: bool) -> None:
         raise RetryLater("the mail server refused the message")
 
 
-def mail_return_opened(return_id: int) -> None:
+def mail_return_opened(return_id: int, channel: str = "email") -> None:
     rma = db.session.get(Return, return_id)
     if rma is not None:
-        _sent(services.send_return_confirmation(rma))
+        _sent(services.send_return_confirmation(rma, channel=channel))
 
 
 # The status changes the customer is told of by mail, and the mail each one sends. Opening
@@ -53,7 +55,7 @@ STATUS_MAILS = {
 }
 
 
-def mail_return_moved(return_id: int, status: str) -> None:
+def mail_return_moved(return_id: int, status: str, channel: str = "email") -> None:
     """Tell the customer of a status change, unless the return has moved on since (the
     later change's mail tells the news) or another mail already says it."""
     rma = db.session.get(Return, return_id)
@@ -66,43 +68,43 @@ def mail_return_moved(return_id: int, status: str) -> None:
         return  # money moved: the refund's own mail says how
     if rma.returnless and status == ReturnStatus.INSPECTED:
         kind = "returnless"  # nothing was sent or checked: the customer keeps the items
-    _sent(services.send_update(rma, kind))
+    _sent(services.send_update(rma, kind, channel=channel))
 
 
-def mail_parcel_delivered(return_id: int) -> None:
+def mail_parcel_delivered(return_id: int, channel: str = "email") -> None:
     rma = db.session.get(Return, return_id)
     if rma is not None and rma.status == ReturnStatus.IN_TRANSIT:  # not yet scanned in
-        _sent(services.send_update(rma, "delivered"))
+        _sent(services.send_update(rma, "delivered", channel=channel))
 
 
-def mail_refund_overdue(return_id: int) -> None:
+def mail_refund_overdue(return_id: int, channel: str = "email") -> None:
     rma = db.session.get(Return, return_id)
     if rma is not None and customer_state(rma).row is Row.REFUND_OVERDUE:  # not paid since
-        _sent(services.send_update(rma, "overdue"))
+        _sent(services.send_update(rma, "overdue", channel=channel))
 
 
-def mail_replacement_shipped(return_id: int) -> None:
+def mail_replacement_shipped(return_id: int, channel: str = "email") -> None:
     rma = db.session.get(Return, return_id)
     if rma is not None:
-        _sent(services.send_update(rma, "replacement_shipped"))
+        _sent(services.send_update(rma, "replacement_shipped", channel=channel))
 
 
-def mail_confirmation_resent(return_id: int) -> None:
+def mail_confirmation_resent(return_id: int, channel: str = "email") -> None:
     rma = db.session.get(Return, return_id)
     if rma is not None:
-        _sent(services.send_update(rma, "resent"))
+        _sent(services.send_update(rma, "resent", channel=channel))
 
 
-def mail_ship_by_extended(return_id: int) -> None:
+def mail_ship_by_extended(return_id: int, channel: str = "email") -> None:
     rma = db.session.get(Return, return_id)
     if rma is not None and rma.status == ReturnStatus.AWAITING_SHIPMENT:  # not sent since
-        _sent(services.send_update(rma, "extended"))
+        _sent(services.send_update(rma, "extended", channel=channel))
 
 
-def mail_ship_reminder(return_id: int) -> None:
+def mail_ship_reminder(return_id: int, channel: str = "email") -> None:
     rma = db.session.get(Return, return_id)
     if rma is not None and rma.status == ReturnStatus.AWAITING_SHIPMENT:  # not sent since
-        _sent(services.send_update(rma, "reminder"))
+        _sent(services.send_update(rma, "reminder", channel=channel))
 
 
 def tell_overdue_job() -> str:
@@ -115,27 +117,39 @@ def _refund_and_return(refund_id: int) -> tuple[Refund, Return] | None:
     return (refund, rma) if refund is not None and rma is not None else None
 
 
-def mail_refund_paid(refund_id: int) -> None:
+def mail_refund_paid(refund_id: int, channel: str = "email") -> None:
     found = _refund_and_return(refund_id)
     if found is not None:
-        _sent(services.send_refund_paid(found[1], found[0]))
+        _sent(services.send_refund_paid(found[1], found[0], channel=channel))
 
 
-def mail_refund_denied(refund_id: int, reason: str) -> None:
+def mail_refund_denied(refund_id: int, reason: str, channel: str = "email") -> None:
     found = _refund_and_return(refund_id)
     if found is not None:
-        _sent(services.send_refund_denied(found[1], found[0], reason))
+        _sent(services.send_refund_denied(found[1], found[0], reason, channel=channel))
+
+
+# Each customer message, by event: its handler's name after the channel's ("mail." for
+# e-mail, as the outbox has always named them), the event, and what sends it.
+MESSAGES: tuple[tuple[str, type, Callable[..., None]], ...] = (
+    ("return_opened", ReturnOpened, mail_return_opened),
+    ("return_moved", ReturnMoved, mail_return_moved),
+    ("parcel_delivered", ParcelDelivered, mail_parcel_delivered),
+    ("refund_overdue", RefundOverdue, mail_refund_overdue),
+    ("replacement_shipped", ReplacementShipped, mail_replacement_shipped),
+    ("confirmation_resent", ConfirmationResent, mail_confirmation_resent),
+    ("ship_by_extended", ShipByExtended, mail_ship_by_extended),
+    ("ship_reminder", ShipReminder, mail_ship_reminder),
+    ("refund_paid", RefundPaid, mail_refund_paid),
+    ("refund_denied", RefundDenied, mail_refund_denied),
+)
 
 
 def init_app(app: Flask) -> None:
-    subscribe(app, ReturnOpened, "mail.return_opened", mail_return_opened)
-    subscribe(app, ReturnMoved, "mail.return_moved", mail_return_moved)
-    subscribe(app, ParcelDelivered, "mail.parcel_delivered", mail_parcel_delivered)
-    subscribe(app, RefundOverdue, "mail.refund_overdue", mail_refund_overdue)
-    subscribe(app, ReplacementShipped, "mail.replacement_shipped", mail_replacement_shipped)
-    subscribe(app, ConfirmationResent, "mail.confirmation_resent", mail_confirmation_resent)
-    subscribe(app, ShipByExtended, "mail.ship_by_extended", mail_ship_by_extended)
-    subscribe(app, ShipReminder, "mail.ship_reminder", mail_ship_reminder)
+    channels.init_app(app)
+    for name, event, fn in MESSAGES:
+        subscribe(app, event, f"mail.{name}", fn)
+        # Every other channel has handlers of its own: one failing is retried alone.
+        for code in channels.extra_channels(app):
+            subscribe(app, event, f"{code}.{name}", partial(fn, channel=code))
     jobs.register(app, "returns.tell_overdue", tell_overdue_job, every=timedelta(hours=6))
-    subscribe(app, RefundPaid, "mail.refund_paid", mail_refund_paid)
-    subscribe(app, RefundDenied, "mail.refund_denied", mail_refund_denied)

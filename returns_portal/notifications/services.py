@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from returns_portal.extensions import db
+from returns_portal.notifications.channels import ChannelError, Notice, extra_channels
 from returns_portal.notifications.mailer import mailer
 from returns_portal.notifications.models import CustomerMail
 from returns_portal.refunds.credit import lookup
@@ -62,30 +63,40 @@ SUBJECTS = {
 WITH_DOCUMENTS = frozenset({"opened", "accepted", "resent", "reminder"})
 
 
-def send_update(rma: Return, kind: str, **context: Any) -> bool:
-    """E-mail the customer what just happened (`kind`, a key of SUBJECTS) and where their
-    return stands now. A mail failure is logged and reported; it never undoes the change."""
+def notice_for(rma: Return, kind: str, **context: Any) -> Notice:
+    """Word what just happened (`kind`, a key of SUBJECTS) and where the return stands now,
+    in the customer's language: the same words for every channel."""
     # Sent after commit, in a request or by a worker: links use the portal's public address.
+    with current_app.test_request_context(base_url=public_url()), force_locale(rma.locale or "en"):
+        state: CustomerState = customer_state(rma)
+        link = url_for("returns.track", number=rma.number, t=signed_link_token(rma), _external=True)
+        text = render_template(
+            "returns/email/update.txt", rma=rma, kind=kind, state=state, link=link, **context
+        )
+        subject = str(SUBJECTS[kind]) % {"number": rma.number}
+    phone = str((rma.order.shipping_address or {}).get("phone") or "")
+    return Notice(rma.number, kind, rma.locale or "en", rma.order.email, phone, subject, text,
+                  link)  # fmt: skip
+
+
+def send_update(rma: Return, kind: str, channel: str = "email", **context: Any) -> bool:
+    """Tell the customer what just happened (`kind`, a key of SUBJECTS) and where their
+    return stands now, by e-mail or the named channel. A failure is logged and reported
+    (the outbox tries again); it never undoes the change."""
+    if channel != "email":
+        return _send_by(channel, notice_for(rma, kind, **context))
     base = public_url()
     with current_app.test_request_context(base_url=base), force_locale(rma.locale or "en"):
         state: CustomerState = customer_state(rma)
-        link = url_for("returns.track", number=rma.number, t=signed_link_token(rma), _external=True)
+        notice = notice_for(rma, kind, **context)
         message = EmailMessage()
-        message["Subject"] = str(SUBJECTS[kind]) % {"number": rma.number}
+        message["Subject"] = notice.subject
         message["From"] = current_app.config["MAIL_FROM"]
         message["To"] = rma.order.email
         message["Message-ID"] = make_msgid(domain="returns.invalid")
-        message.set_content(
-            render_template(
-                "returns/email/update.txt", rma=rma, kind=kind, state=state, link=link, **context
-            )
-        )
+        message.set_content(notice.text)
         ready = state.row in (Row.AWAITING_SHIPMENT, Row.LABEL_EXPIRING)  # not while reviewed
-        if (
-            kind in ("opened", "accepted", "resent", "reminder")
-            and ready
-            and live_shipment(rma) is not None
-        ):
+        if kind in WITH_DOCUMENTS and ready and live_shipment(rma) is not None:
             _attach_documents(message, rma)
     try:
         mailer().send(message)
@@ -93,6 +104,20 @@ def send_update(rma: Return, kind: str, **context: Any) -> bool:
         log.exception("could not send the %s mail for return %s", kind, rma.number)
         return False
     _keep(rma, kind, message)
+    return True
+
+
+def _send_by(code: str, notice: Notice) -> bool:
+    channel = extra_channels().get(code)
+    if channel is None:  # the channel was removed from the configuration: nothing to do
+        log.warning("no notification channel %r: the %s notice is dropped", code, notice.kind)
+        return True
+    try:
+        channel.send(notice)
+    except ChannelError:
+        log.exception("could not send the %s notice for return %s by %s", notice.kind,
+                      notice.return_number, code)  # fmt: skip
+        return False
     return True
 
 
@@ -125,21 +150,21 @@ def _attach_documents(message: EmailMessage, rma: Return) -> None:
         )
 
 
-def send_return_confirmation(rma: Return) -> bool:
-    """E-mail the customer their return's number, next step, documents and page link."""
-    return send_update(rma, "opened")
+def send_return_confirmation(rma: Return, channel: str = "email") -> bool:
+    """Send the customer their return's number, next step, documents and page link."""
+    return send_update(rma, "opened", channel=channel)
 
 
-def send_refund_paid(rma: Return, refund: Refund) -> bool:
+def send_refund_paid(rma: Return, refund: Refund, channel: str = "email") -> bool:
     """E-mail the customer that money moved: refunded to the card, issued as store credit
     (with its code), or the exchange difference charged."""
     code = lookup(refund.provider_refund_id or "") if refund.method == "store_credit" else None
     kind = {"store_credit": "credit_issued", "exchange_charge": "charged"}.get(
         refund.method, "refund_paid"
     )
-    return send_update(rma, kind, refund=refund, code=code)
+    return send_update(rma, kind, channel=channel, refund=refund, code=code)
 
 
-def send_refund_denied(rma: Return, refund: Refund, reason: str) -> bool:
-    """E-mail the customer that a refund was refused, and why."""
-    return send_update(rma, "refund_denied", refund=refund, reason=reason)
+def send_refund_denied(rma: Return, refund: Refund, reason: str, channel: str = "email") -> bool:
+    """Tell the customer that a refund was refused, and why."""
+    return send_update(rma, "refund_denied", channel=channel, refund=refund, reason=reason)
