@@ -24,7 +24,7 @@ from returns_portal.shipping.carriers import (
 )
 from returns_portal.shipping.easypost import CarrierRefused, EasyPostCarrier
 from returns_portal.shipping.models import Shipment
-from returns_portal.store.services import ensure_store
+from returns_portal.store.services import active_policy, ensure_store
 from returns_portal.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,30 @@ def customer_address(order: Order) -> Address:
 
 
 def rates_for(order: Order) -> dict[str, Rate]:
+    """Return the price of every carrier service the policy lets the customer choose for
+    this order's return, by carrier:service, cheapest first."""
+    return allowed_rates(all_rates(order))
+
+
+def allowed_rates(rates: dict[str, Rate]) -> dict[str, Rate]:
+    """Keep the rates the policy allows (`return_shipping.services`, `max_rate`). When it
+    would leave none, the cheapest of all stays: a carrier rule never takes the right to
+    return away."""
+    rules = active_policy()
+    kept = {
+        key: rate
+        for key, rate in rates.items()
+        if (not rules.allowed_services or key in rules.allowed_services)
+        and (rules.max_rate is None or rate.amount <= rules.max_rate)
+    }
+    if kept or not rates:
+        return kept
+    cheapest = next(iter(rates))
+    log.warning("the policy allows none of the rates offered; %s, the cheapest, stays", cheapest)
+    return {cheapest: rates[cheapest]}
+
+
+def all_rates(order: Order) -> dict[str, Rate]:
     """Return every carrier service's price for sending this order's return, by carrier:service."""
     found: dict[str, Rate] = {}
     for carrier in carriers().values():
@@ -99,7 +123,8 @@ def rates_for(order: Order) -> dict[str, Rate]:
 
 def service_rate(order: Order, carrier: str, service: str) -> Rate | None:
     """Return the named carrier service's rate (with its display names) for this order."""
-    return rates_for(order).get(f"{carrier}:{service}")
+    # Any rate, allowed now or not: a return keeps the service it was sent with.
+    return all_rates(order).get(f"{carrier}:{service}")
 
 
 class ShippingError(Exception):

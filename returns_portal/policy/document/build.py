@@ -63,6 +63,8 @@ class Policy:
     free_return_above: int | None = field(repr=False)
     ship_within_days: int | None = field(repr=False)
     remind_days_before: int | None = field(repr=False)
+    allowed_services: tuple[str, ...] = field(repr=False)
+    max_rate: int | None = field(repr=False)
     methods: tuple[ReturnMethod, ...] = field(repr=False)
     resolutions: tuple[Resolution, ...] = field(repr=False)
     store_credit_bonus_percent: int = field(repr=False)
@@ -146,6 +148,8 @@ def canonical_document(doc: PolicyDocumentIn, pack: Pack) -> dict[str, Any]:
             "free_above": doc.return_shipping.free_above,
             "ship_within_days": doc.return_shipping.ship_within_days,
             "remind_days_before": doc.return_shipping.remind_days_before,
+            "services": sorted({s.strip() for s in doc.return_shipping.services}),
+            "max_rate": doc.return_shipping.max_rate,
         },
         # Lists of choices are kept in the order of their enum, without duplicates.
         "methods": [m.value for m in ReturnMethod if m in doc.methods],
@@ -247,6 +251,8 @@ def build_policy(document: Mapping[str, Any], pack: Pack, version: int | None) -
         free_return_above=document["return_shipping"]["free_above"],
         ship_within_days=document["return_shipping"].get("ship_within_days"),
         remind_days_before=document["return_shipping"].get("remind_days_before", 2),
+        allowed_services=tuple(document["return_shipping"].get("services") or ()),
+        max_rate=document["return_shipping"].get("max_rate"),
         methods=tuple(ReturnMethod(m) for m in document["methods"]),
         resolutions=tuple(Resolution(r) for r in document["resolutions"]["allowed"]),
         store_credit_bonus_percent=document["resolutions"]["store_credit_bonus_percent"],

@@ -161,6 +161,13 @@ class ReturnShippingIn(Input):
     ship_within_days: Positive | None = Field(
         default=None, description="Days from the request to send the parcel; none: no limit."
     )
+    services: Annotated[list[NonBlank], Field(strict=True)] = Field(
+        default_factory=list,
+        description="The carrier services customers may choose (carrier:service); none: all.",
+    )
+    max_rate: Whole | None = Field(
+        default=None, description="The most a label may cost (minor units); none: no limit."
+    )
     remind_days_before: Whole | None = Field(
         default=2,
         description="Remind the customer this many days before the last day to send it; "
