@@ -108,11 +108,14 @@ PATHS = {
         "post": {
             "summary": "Create or update an order (idempotent upsert by order number)",
             "description": "The same body sent twice leaves one order. A line that is "
-            "already in a return cannot be removed. Invalid input saves nothing.",
+            "already in a return cannot be removed, nor its SKU or price changed, nor its "
+            "quantity cut below the units in returns (409). Invalid input saves nothing.",
             "requestBody": _body("Order"),
             "responses": _responses({
                 "201": {"description": "Created.", "content": _json("Order")},
                 "200": {"description": "Updated (or unchanged).", "content": _json("Order")},
+                "409": {"description": "The change would rewrite lines in a return: `errors` "
+                        "names each line and why; nothing was saved.", "content": _json("Error")},
             }),
         }
     },

@@ -75,6 +75,9 @@ def put_order() -> Response:
         return error(400, "The body must be a JSON object (Content-Type: application/json).")
     try:
         result = orders.upsert_order(data, actor=f"api:{g.api_token.name}")
+    except orders.OrderConflict as exc:
+        return error(409, "The change would rewrite lines in a return; nothing was saved.",
+                     exc.errors)  # fmt: skip
     except orders.OrderInvalid as exc:
         return error(422, "The order is not valid; nothing was saved.", exc.errors)
     response = jsonify(orders.order_to_dict(result.order))

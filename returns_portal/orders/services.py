@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +17,7 @@ from returns_portal.extensions import db
 from returns_portal.orders.imports import OrderBatch
 from returns_portal.orders.models import Order, OrderLine, Parcel, ParcelItem, Payment
 from returns_portal.orders.schemas import LineIn, OrderIn, consistency_errors, field_errors
-from returns_portal.returns.models import ReturnItem
+from returns_portal.returns.models import Return, ReturnItem, ReturnStatus
 
 LINE_FIELDS = (
     "sku", "gtin", "variant", "product_group", "category", "quantity", "unit_price",
@@ -39,6 +39,11 @@ class OrderInvalid(Exception):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
         self.errors = errors
+
+
+class OrderConflict(OrderInvalid):
+    """The change would rewrite what a return already relies on (a line's price or SKU, or
+    its quantity below the units in returns); `errors` names each line and why."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ def _apply(incoming: OrderIn, actor: str) -> UpsertResult:
         order = Order(number=incoming.number)
         db.session.add(order)
     _check_removals(order, incoming)
+    _check_returned_lines(order, incoming)
     order.email = incoming.email.lower()
     for name in ORDER_FIELDS:
         setattr(order, name, getattr(incoming, name))
@@ -144,6 +150,44 @@ def _check_removals(order: Order, incoming: OrderIn) -> None:
     ]
     if messages:
         raise OrderInvalid({"lines": messages})
+
+
+def _check_returned_lines(order: Order, incoming: OrderIn) -> None:
+    """Refuse to change the price or SKU of a line a live return holds, or to cut its
+    quantity below the units returned: the return's decision and money were made on them."""
+    if not order.lines or order.id is None:
+        return
+    void = [s.value for s in (ReturnStatus.CANCELLED, ReturnStatus.REJECTED, ReturnStatus.EXPIRED)]
+    held = dict(
+        db.session.execute(
+            select(ReturnItem.order_line_id, func.sum(ReturnItem.quantity))
+            .join(Return, Return.id == ReturnItem.return_id)
+            .where(Return.order_id == order.id, Return.status.not_in(void))
+            .group_by(ReturnItem.order_line_id)
+        ).all()
+    )
+    if not held:
+        return
+    wanted = {line.line_id: line for line in incoming.lines}
+    errors: dict[str, list[str]] = {}
+    for line in order.lines:
+        units = int(held.get(line.id) or 0)
+        new = wanted.get(line.line_ref)
+        if not units or new is None:
+            continue
+        said = []
+        if new.sku != line.sku:
+            said.append(
+                f"its SKU cannot change from {line.sku} while {units} unit(s) are in a return"
+            )
+        if new.unit_price != line.unit_price or new.line_discount != line.line_discount:
+            said.append(f"its price cannot change while {units} unit(s) are in a return")
+        if new.quantity < units:
+            said.append(f"its quantity cannot go below the {units} unit(s) in returns")
+        if said:
+            errors[f"lines.{line.line_ref}"] = said
+    if errors:
+        raise OrderConflict(errors)
 
 
 def _apply_lines(
