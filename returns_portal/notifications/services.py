@@ -66,6 +66,10 @@ WITH_DOCUMENTS = frozenset({"opened", "accepted", "resent", "reminder"})
 def notice_for(rma: Return, kind: str, **context: Any) -> Notice:
     """Word what just happened (`kind`, a key of SUBJECTS) and where the return stands now,
     in the customer's language: the same words for every channel."""
+    return _compose(rma, kind, **context)[0]
+
+
+def _compose(rma: Return, kind: str, **context: Any) -> tuple[Notice, CustomerState]:
     # Sent after commit, in a request or by a worker: links use the portal's public address.
     with current_app.test_request_context(base_url=public_url()), force_locale(rma.locale or "en"):
         state: CustomerState = customer_state(rma)
@@ -75,8 +79,9 @@ def notice_for(rma: Return, kind: str, **context: Any) -> Notice:
         )
         subject = str(SUBJECTS[kind]) % {"number": rma.number}
     phone = str((rma.order.shipping_address or {}).get("phone") or "")
-    return Notice(rma.number, kind, rma.locale or "en", rma.order.email, phone, subject, text,
-                  link)  # fmt: skip
+    notice = Notice(rma.number, kind, rma.locale or "en", rma.order.email, phone, subject, text,
+                    link)  # fmt: skip
+    return notice, state
 
 
 def send_update(rma: Return, kind: str, channel: str = "email", **context: Any) -> bool:
@@ -85,10 +90,9 @@ def send_update(rma: Return, kind: str, channel: str = "email", **context: Any) 
     (the outbox tries again); it never undoes the change."""
     if channel != "email":
         return _send_by(channel, notice_for(rma, kind, **context))
-    base = public_url()
-    with current_app.test_request_context(base_url=base), force_locale(rma.locale or "en"):
-        state: CustomerState = customer_state(rma)
-        notice = notice_for(rma, kind, **context)
+    notice, state = _compose(rma, kind, **context)
+    # The documents are drawn in the customer's language, with links at the public address.
+    with current_app.test_request_context(base_url=public_url()), force_locale(rma.locale or "en"):
         message = EmailMessage()
         message["Subject"] = notice.subject
         message["From"] = current_app.config["MAIL_FROM"]
